@@ -1,0 +1,80 @@
+//! Finding and reading the files a run names.
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::Diagnostic;
+
+/// A file found under a path the user gave, with the name to show for it.
+pub struct Found {
+    pub path: PathBuf,
+    pub display: String,
+}
+
+/// Files under `path` (itself if a file) whose extension is one of `exts`,
+/// sorted; directories are searched recursively, hidden ones skipped.
+pub fn find(cwd: &Path, given: &str, exts: &[&str]) -> Result<Vec<Found>, Diagnostic> {
+    let path = cwd.join(given);
+    let meta = std::fs::metadata(&path).map_err(|e| {
+        Diagnostic::error("A402", format!("cannot read `{given}`: {}", io_reason(&e)))
+    })?;
+    if meta.is_file() {
+        return Ok(vec![Found {
+            path,
+            display: given.to_string(),
+        }]);
+    }
+    let mut out = Vec::new();
+    walk(&path, given.trim_end_matches('/'), exts, &mut out);
+    out.sort_by(|a, b| a.display.cmp(&b.display));
+    Ok(out)
+}
+
+fn walk(dir: &Path, display: &str, exts: &[&str], out: &mut Vec<Found>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let shown = if display.is_empty() || display == "." {
+            name.clone()
+        } else {
+            format!("{display}/{name}")
+        };
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => walk(&path, &shown, exts, out),
+            Ok(_) => {
+                if exts.iter().any(|e| name.to_ascii_lowercase().ends_with(e)) {
+                    out.push(Found {
+                        path,
+                        display: shown,
+                    });
+                }
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string().to_lowercase(),
+    }
+}
+
+/// Reads a text file; a file that is not UTF-8 is an error naming where.
+pub fn read_text(bytes: Vec<u8>, display: &str) -> Result<String, Diagnostic> {
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        Diagnostic::error(
+            "A302",
+            format!("`{display}` is not valid UTF-8 (invalid byte at offset {at})"),
+        )
+        .note("documents and policies must be UTF-8 text")
+    })
+}

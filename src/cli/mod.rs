@@ -1,0 +1,90 @@
+//! The `policy` command: arguments, files, exit codes. Runs in process with
+//! its own working directory, input and output, so tests can drive it.
+
+mod check;
+mod files;
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// What a run reads and writes besides files.
+pub struct Io {
+    /// Relative paths are resolved against this directory.
+    pub cwd: PathBuf,
+    /// Standard input, read when a document path is `-`.
+    pub stdin: Box<dyn Read>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Io {
+    pub fn new(cwd: PathBuf, stdin: Box<dyn Read>) -> Io {
+        Io {
+            cwd,
+            stdin,
+            stdout: String::new(),
+            stderr: String::new(),
+        }
+    }
+}
+
+#[derive(Parser)]
+#[command(
+    name = "policy",
+    version,
+    about = "Accord: policy as code for HR and IT governance of AI and automation",
+    long_about = "Accord checks vendor questionnaires, integration manifests, change requests, \
+readiness records and scorecards against the agreements HR and IT write down as policy.",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check documents against the policy set (or the policy set alone)
+    Check(check::CheckArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Located findings with source snippets, for people
+    Human,
+    /// The stable `accord.check/v1` JSON document
+    Json,
+}
+
+/// Runs the command line `args` (without the program name); returns the exit status.
+pub fn run(args: &[String], io: &mut Io) -> i32 {
+    let argv = std::iter::once("policy".to_string()).chain(args.iter().cloned());
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = e.render().to_string();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp
+                | clap::error::ErrorKind::DisplayVersion
+                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    io.stdout.push_str(&text);
+                    if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+                    {
+                        2
+                    } else {
+                        0
+                    }
+                }
+                _ => {
+                    io.stderr.push_str(&text);
+                    2
+                }
+            };
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check::run(args, io),
+    }
+}

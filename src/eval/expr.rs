@@ -1,0 +1,789 @@
+//! Evaluation of checked expressions, with the missing semantics and
+//! three-valued logic of the language, and the record of which document
+//! paths were read (for result locations).
+
+use std::rc::Rc;
+
+use super::value::{display, Value};
+use crate::check::ir::{Builtin, Expr, ExprKind, InterpPart};
+use crate::check::model::{Const, DeclKind, PolicySet};
+use crate::check::words::WordSet;
+use crate::input::{Node, NodeValue};
+use crate::source::Span;
+use crate::syntax::ast::{BinOp, Quantifier};
+
+pub struct Evaluator<'a> {
+    pub set: &'a PolicySet,
+    pub input: Value<'a>,
+    pub today: i32,
+    /// The first document path read since the last [`Evaluator::reset_reads`].
+    pub first_read: Option<Span>,
+    /// A bare document value read (a variable, `input`) when no path was.
+    pub fallback_read: Option<Span>,
+    /// The policy's sources, for default messages that quote a rule.
+    pub sources_text: Option<&'a crate::source::SourceMap>,
+}
+
+type Env<'a> = Vec<Value<'a>>;
+
+impl<'a> Evaluator<'a> {
+    pub fn reset_reads(&mut self) {
+        self.first_read = None;
+        self.fallback_read = None;
+    }
+
+    fn record(&mut self, value: &Value<'a>) {
+        if self.first_read.is_none() {
+            self.first_read = value.location();
+        }
+    }
+
+    fn record_fallback(&mut self, value: &Value<'a>) {
+        if self.fallback_read.is_none() {
+            if let Value::Node(n) = value {
+                self.fallback_read = Some(n.loc());
+            }
+        }
+    }
+
+    pub fn eval(&mut self, e: &'a Expr, env: &mut Env<'a>) -> Value<'a> {
+        match &e.kind {
+            ExprKind::Const(c) => Value::from_const(c),
+            ExprKind::Interp(parts) => {
+                let mut out = String::new();
+                for part in parts {
+                    match part {
+                        InterpPart::Text(t) => out.push_str(t),
+                        InterpPart::Expr(e) => {
+                            let v = self.eval(e, env);
+                            out.push_str(&display(&v, self.set));
+                        }
+                    }
+                }
+                Value::Str(Rc::from(out))
+            }
+            ExprKind::List(items) => {
+                Value::List(Rc::new(items.iter().map(|i| self.eval(i, env)).collect()))
+            }
+            ExprKind::Local(slot) => {
+                let v = env
+                    .get(*slot)
+                    .cloned()
+                    .unwrap_or_else(|| Value::missing("?", Span::Synthetic));
+                self.record_fallback(&v);
+                v
+            }
+            ExprKind::Input => {
+                let v = self.input.clone();
+                self.record_fallback(&v);
+                v
+            }
+            ExprKind::Collection(kind) => Value::Collection(*kind),
+            ExprKind::Decl(id) => Value::Decl(*id, Span::Synthetic),
+            ExprKind::Field {
+                base,
+                name,
+                path,
+                path_end,
+            } => {
+                let b = self.eval_base(base, env);
+                let v = self.field(&b, name, path);
+                if *path_end {
+                    self.record(&v);
+                }
+                v
+            }
+            ExprKind::Index {
+                base,
+                index,
+                path,
+                path_end,
+            } => {
+                let b = self.eval_base(base, env);
+                let i = self.eval(index, env);
+                let v = self.index(&b, &i, path);
+                if *path_end {
+                    self.record(&v);
+                }
+                v
+            }
+            ExprKind::AsDecl(kind, inner) => {
+                let v = self.eval(inner, env);
+                self.as_decl(*kind, &v, inner)
+            }
+            ExprKind::Not(inner) => match self.eval(inner, env) {
+                m @ Value::Missing(_) => m,
+                v => match v.as_bool() {
+                    Some(b) => Value::Bool(!b),
+                    None => {
+                        Value::missing(format!("not {}", display(&v, self.set)), Span::Synthetic)
+                    }
+                },
+            },
+            ExprKind::Neg(inner) => match self.eval(inner, env).scalar() {
+                Value::Num(n) => Value::Num(-n),
+                Value::Dur(d) => Value::Dur(-d),
+                m @ Value::Missing(_) => m,
+                _ => Value::missing("-", e.span),
+            },
+            ExprKind::Binary(op, l, r) => self.binary(*op, l, r, env, e.span),
+            ExprKind::Matches(l, re) => match self.eval(l, env) {
+                m @ Value::Missing(_) => m,
+                v => match v.as_text(self.set) {
+                    Some(s) => Value::Bool(re.is_match(s)),
+                    None => Value::Bool(false),
+                },
+            },
+            ExprKind::MatchesDynamic(l, r) => {
+                let lv = self.eval(l, env);
+                let rv = self.eval(r, env);
+                if lv.is_missing() {
+                    return lv;
+                }
+                if rv.is_missing() {
+                    return rv;
+                }
+                match (lv.as_text(self.set), rv.as_text(self.set)) {
+                    (Some(s), Some(p)) => match regex::Regex::new(p) {
+                        Ok(re) => Value::Bool(re.is_match(s)),
+                        Err(_) => Value::missing(format!("regex {p}"), e.span),
+                    },
+                    _ => Value::Bool(false),
+                }
+            }
+            ExprKind::Quantifier {
+                q,
+                slot,
+                list,
+                body,
+            } => self.quantifier(*q, *slot, list, body, env),
+            ExprKind::Comprehension {
+                slot,
+                list,
+                element,
+                filter,
+            } => {
+                let listv = self.eval(list, env);
+                let items = match self.items(&listv, list) {
+                    Ok(items) => items,
+                    Err(m) => return m,
+                };
+                let mut out = Vec::new();
+                for item in items {
+                    set_slot(env, *slot, item);
+                    if let Some(f) = filter {
+                        match self.eval(f, env).as_bool() {
+                            Some(true) => {}
+                            Some(false) => continue,
+                            None => {
+                                return Value::missing(
+                                    "the `if` of a comprehension",
+                                    self.fallback_read.unwrap_or(Span::Synthetic),
+                                )
+                            }
+                        }
+                    }
+                    out.push(self.eval(element, env));
+                }
+                Value::List(Rc::new(out))
+            }
+            ExprKind::Builtin(b, args) => self.builtin(*b, args, env, e.span),
+            ExprKind::CallFn { instance, args } => {
+                let Some(f) = self.set.functions.get(*instance) else {
+                    return Value::missing("?", e.span);
+                };
+                let mut frame: Env<'a> = Vec::with_capacity(f.frame_size);
+                for a in args {
+                    let v = self.eval(a, env);
+                    frame.push(v);
+                }
+                frame.resize(f.frame_size.max(args.len()), Value::Bool(false));
+                self.eval(&f.body, &mut frame)
+            }
+            ExprKind::Error => Value::missing("(an expression with errors)", Span::Synthetic),
+        }
+    }
+
+    /// A path's base: reading `f` in `f.x` is not a read of `f` itself.
+    fn eval_base(&mut self, base: &'a Expr, env: &mut Env<'a>) -> Value<'a> {
+        match &base.kind {
+            ExprKind::Local(slot) => env
+                .get(*slot)
+                .cloned()
+                .unwrap_or_else(|| Value::missing("?", Span::Synthetic)),
+            ExprKind::Input => self.input.clone(),
+            _ => self.eval(base, env),
+        }
+    }
+
+    fn as_decl(&self, kind: DeclKind, v: &Value<'a>, inner: &Expr) -> Value<'a> {
+        if v.is_missing() {
+            return v.clone();
+        }
+        let origin = v.location().unwrap_or(Span::Synthetic);
+        match v
+            .as_text(self.set)
+            .and_then(|name| self.set.lookup(kind, name))
+        {
+            Some(id) => Value::Decl(id, origin),
+            None => {
+                let _ = inner;
+                Value::missing(
+                    format!("{} `{}`", kind.word(), display(v, self.set)),
+                    origin,
+                )
+            }
+        }
+    }
+
+    pub fn field(&self, base: &Value<'a>, name: &str, path: &Rc<str>) -> Value<'a> {
+        match base {
+            Value::Missing(_) => base.clone(),
+            Value::Node(node) => match &node.value {
+                NodeValue::Map(map) => match map.get(name) {
+                    Some(child) if child.value == NodeValue::Null => {
+                        Value::missing(path.clone(), child.loc())
+                    }
+                    Some(child) => Value::Node(child),
+                    None => Value::missing(path.clone(), node.loc()),
+                },
+                _ => Value::missing(path.clone(), node.loc()),
+            },
+            Value::Decl(id, origin) => match self.set.decl(*id).and_then(|d| d.fields.get(name)) {
+                Some((c, _)) => {
+                    let v = Value::from_const(c);
+                    match v {
+                        // Declarations reached from a document keep pointing there.
+                        Value::Decl(d, _) => Value::Decl(d, *origin),
+                        other => other,
+                    }
+                }
+                None => Value::missing(path.clone(), *origin),
+            },
+            Value::Collection(kind) => match self.set.lookup(*kind, name) {
+                Some(id) => Value::Decl(id, Span::Synthetic),
+                None => Value::missing(path.clone(), Span::Synthetic),
+            },
+            Value::PolicyInput => match DeclKind::from_collection(name) {
+                Some(kind) => Value::Collection(kind),
+                None => Value::missing(path.clone(), Span::Synthetic),
+            },
+            _ => Value::missing(path.clone(), Span::Synthetic),
+        }
+    }
+
+    fn index(&self, base: &Value<'a>, index: &Value<'a>, path: &Rc<str>) -> Value<'a> {
+        if base.is_missing() {
+            return base.clone();
+        }
+        if index.is_missing() {
+            return index.clone();
+        }
+        let origin = index.location().unwrap_or(Span::Synthetic);
+        match base {
+            Value::Collection(kind) => match index
+                .as_text(self.set)
+                .and_then(|n| self.set.lookup(*kind, n))
+            {
+                Some(id) => Value::Decl(id, origin),
+                None => Value::missing(path.clone(), origin),
+            },
+            Value::Node(node) => match &node.value {
+                NodeValue::List(items) => match index.as_num() {
+                    Some(n) if n >= 0.0 && n.fract() == 0.0 => match items.get(n as usize) {
+                        Some(item) if item.value == NodeValue::Null => {
+                            Value::missing(path.clone(), item.loc())
+                        }
+                        Some(item) => Value::Node(item),
+                        None => Value::missing(path.clone(), node.loc()),
+                    },
+                    _ => Value::missing(path.clone(), node.loc()),
+                },
+                NodeValue::Map(_) => match index.as_text(self.set) {
+                    Some(key) => self.field(base, key, path),
+                    None => Value::missing(path.clone(), node.loc()),
+                },
+                _ => Value::missing(path.clone(), node.loc()),
+            },
+            Value::List(items) => match index.as_num() {
+                Some(n) if n >= 0.0 && n.fract() == 0.0 => items
+                    .get(n as usize)
+                    .cloned()
+                    .unwrap_or_else(|| Value::missing(path.clone(), Span::Synthetic)),
+                _ => Value::missing(path.clone(), Span::Synthetic),
+            },
+            Value::Decl(..) | Value::PolicyInput => match index.as_text(self.set) {
+                Some(key) => self.field(base, key, path),
+                None => Value::missing(path.clone(), origin),
+            },
+            _ => Value::missing(path.clone(), origin),
+        }
+    }
+
+    /// The elements of a list-like value, or the missing value to return.
+    pub fn items(&self, v: &Value<'a>, list: &Expr) -> Result<Vec<Value<'a>>, Value<'a>> {
+        match v {
+            Value::Missing(_) => Err(v.clone()),
+            Value::List(items) => Ok(items.as_ref().clone()),
+            Value::Node(node) => match &node.value {
+                NodeValue::List(items) => Ok(items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        if item.value == NodeValue::Null {
+                            Value::missing(format!("{}[{i}]", source_path(list)), item.loc())
+                        } else {
+                            Value::Node(item)
+                        }
+                    })
+                    .collect()),
+                _ => Err(Value::missing(source_path(list), node.loc())),
+            },
+            Value::Collection(kind) => Ok(self
+                .set
+                .collection(*kind)
+                .into_iter()
+                .map(|id| Value::Decl(id, Span::Synthetic))
+                .collect()),
+            _ => Err(Value::missing(source_path(list), Span::Synthetic)),
+        }
+    }
+
+    fn quantifier(
+        &mut self,
+        q: Quantifier,
+        slot: usize,
+        list: &'a Expr,
+        body: &'a Expr,
+        env: &mut Env<'a>,
+    ) -> Value<'a> {
+        let listv = self.eval(list, env);
+        let items = match self.items(&listv, list) {
+            Ok(items) => items,
+            Err(m) => return m,
+        };
+        let mut first_missing: Option<Value<'a>> = None;
+        let mut trues = 0usize;
+        let mut any_false = false;
+        for item in items {
+            set_slot(env, slot, item);
+            let v = self.eval(body, env);
+            match v.as_bool() {
+                Some(true) => {
+                    trues += 1;
+                    if q == Quantifier::Any {
+                        return Value::Bool(true);
+                    }
+                    if q == Quantifier::None {
+                        return Value::Bool(false);
+                    }
+                }
+                Some(false) => {
+                    any_false = true;
+                    if q == Quantifier::All {
+                        return Value::Bool(false);
+                    }
+                }
+                None => {
+                    if first_missing.is_none() {
+                        first_missing = Some(match v {
+                            m @ Value::Missing(_) => m,
+                            other => Value::missing(display(&other, self.set), Span::Synthetic),
+                        });
+                    }
+                }
+            }
+        }
+        let _ = any_false;
+        match (q, first_missing) {
+            (_, Some(m)) => m,
+            (Quantifier::All, None) => Value::Bool(true),
+            (Quantifier::Any, None) => Value::Bool(false),
+            (Quantifier::None, None) => Value::Bool(true),
+            (Quantifier::Count, None) => Value::Num(trues as f64),
+        }
+    }
+
+    fn binary(
+        &mut self,
+        op: BinOp,
+        l: &'a Expr,
+        r: &'a Expr,
+        env: &mut Env<'a>,
+        span: Span,
+    ) -> Value<'a> {
+        match op {
+            BinOp::And => {
+                let lv = self.eval(l, env);
+                if lv.as_bool() == Some(false) {
+                    return Value::Bool(false);
+                }
+                let rv = self.eval(r, env);
+                match (lv.as_bool(), rv.as_bool()) {
+                    (_, Some(false)) => Value::Bool(false),
+                    (Some(true), Some(true)) => Value::Bool(true),
+                    _ => first_missing(lv, rv),
+                }
+            }
+            BinOp::Or => {
+                let lv = self.eval(l, env);
+                if lv.as_bool() == Some(true) {
+                    return Value::Bool(true);
+                }
+                let rv = self.eval(r, env);
+                match (lv.as_bool(), rv.as_bool()) {
+                    (_, Some(true)) => Value::Bool(true),
+                    (Some(false), Some(false)) => Value::Bool(false),
+                    _ => first_missing(lv, rv),
+                }
+            }
+            BinOp::Coalesce => {
+                let lv = self.eval(l, env);
+                if lv.is_missing() {
+                    self.eval(r, env)
+                } else {
+                    lv
+                }
+            }
+            _ => {
+                let lv = self.eval(l, env);
+                let rv = self.eval(r, env);
+                if lv.is_missing() {
+                    return lv;
+                }
+                if op != BinOp::In && rv.is_missing() {
+                    return rv;
+                }
+                match op {
+                    BinOp::Eq => Value::Bool(self.equal(&lv, &rv)),
+                    BinOp::Ne => Value::Bool(!self.equal(&lv, &rv)),
+                    BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => match self.order(&lv, &rv) {
+                        Some(ord) => Value::Bool(match op {
+                            BinOp::Lt => ord.is_lt(),
+                            BinOp::Le => ord.is_le(),
+                            BinOp::Gt => ord.is_gt(),
+                            _ => ord.is_ge(),
+                        }),
+                        None => Value::missing(
+                            format!(
+                                "an order between {} and {}",
+                                display(&lv, self.set),
+                                display(&rv, self.set)
+                            ),
+                            lv.location().unwrap_or(Span::Synthetic),
+                        ),
+                    },
+                    BinOp::In => self.contains(&rv, &lv, r),
+                    _ => self.arithmetic(op, &lv, &rv, span),
+                }
+            }
+        }
+    }
+
+    pub fn equal(&self, a: &Value<'a>, b: &Value<'a>) -> bool {
+        let (a, b) = (a.scalar(), b.scalar());
+        match (&a, &b) {
+            (Value::Decl(x, _), Value::Decl(y, _)) => x == y,
+            (Value::Num(x), Value::Num(y)) => x == y,
+            (Value::Bool(x), Value::Bool(y)) => x == y,
+            (Value::Date(x), Value::Date(y)) => x == y,
+            (Value::Dur(x), Value::Dur(y)) => x == y,
+            (Value::Date(x), other) | (other, Value::Date(x)) => other
+                .as_text(self.set)
+                .and_then(crate::time::parse_date)
+                .is_some_and(|d| d == *x),
+            (Value::List(x), Value::List(y)) => {
+                x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| self.equal(p, q))
+            }
+            _ => match (a.as_text(self.set), b.as_text(self.set)) {
+                (Some(x), Some(y)) => x == y,
+                _ => false,
+            },
+        }
+    }
+
+    fn order(&self, a: &Value<'a>, b: &Value<'a>) -> Option<std::cmp::Ordering> {
+        let (a, b) = (a.scalar(), b.scalar());
+        match (&a, &b) {
+            (Value::Num(x), Value::Num(y)) => x.partial_cmp(y),
+            (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
+            (Value::Dur(x), Value::Dur(y)) => Some(x.cmp(y)),
+            (Value::Date(x), other) => other
+                .as_text(self.set)
+                .and_then(crate::time::parse_date)
+                .map(|d| x.cmp(&d)),
+            (other, Value::Date(y)) => other
+                .as_text(self.set)
+                .and_then(crate::time::parse_date)
+                .map(|d| d.cmp(y)),
+            (Value::Word(WordSet::Classification, x), other) => {
+                let y = other
+                    .as_text(self.set)
+                    .and_then(|t| WordSet::Classification.index(t))?;
+                Some(x.cmp(&y))
+            }
+            (other, Value::Word(WordSet::Classification, y)) => {
+                let x = other
+                    .as_text(self.set)
+                    .and_then(|t| WordSet::Classification.index(t))?;
+                Some(x.cmp(y))
+            }
+            _ => match (a.as_text(self.set), b.as_text(self.set)) {
+                (Some(x), Some(y)) => Some(x.cmp(y)),
+                _ => None,
+            },
+        }
+    }
+
+    fn contains(
+        &mut self,
+        container: &Value<'a>,
+        item: &Value<'a>,
+        container_expr: &'a Expr,
+    ) -> Value<'a> {
+        if container.is_missing() {
+            return container.clone();
+        }
+        match container {
+            Value::Collection(kind) => {
+                return Value::Bool(
+                    item.as_text(self.set)
+                        .is_some_and(|n| self.set.lookup(*kind, n).is_some()),
+                )
+            }
+            Value::Str(_)
+            | Value::Node(Node {
+                value: NodeValue::Str(_),
+                ..
+            }) => {
+                let hay = container.as_text(self.set).unwrap_or("");
+                return match item.as_text(self.set) {
+                    Some(needle) => Value::Bool(hay.contains(needle)),
+                    None => Value::Bool(false),
+                };
+            }
+            Value::Node(Node {
+                value: NodeValue::Map(map),
+                ..
+            }) => return Value::Bool(item.as_text(self.set).is_some_and(|k| map.contains_key(k))),
+            _ => {}
+        }
+        let items = match self.items(container, container_expr) {
+            Ok(items) => items,
+            Err(m) => return m,
+        };
+        let mut missing = None;
+        for candidate in &items {
+            if candidate.is_missing() {
+                missing.get_or_insert_with(|| candidate.clone());
+            } else if self.equal(candidate, item) {
+                return Value::Bool(true);
+            }
+        }
+        missing.unwrap_or(Value::Bool(false))
+    }
+
+    fn arithmetic(&self, op: BinOp, a: &Value<'a>, b: &Value<'a>, span: Span) -> Value<'a> {
+        let (a, b) = (a.scalar(), b.scalar());
+        let day = crate::time::MINUTES_PER_DAY;
+        let result = match (op, &a, &b) {
+            (BinOp::Add, Value::Num(x), Value::Num(y)) => Some(Value::Num(x + y)),
+            (BinOp::Sub, Value::Num(x), Value::Num(y)) => Some(Value::Num(x - y)),
+            (BinOp::Mul, Value::Num(x), Value::Num(y)) => Some(Value::Num(x * y)),
+            (BinOp::Div, Value::Num(x), Value::Num(y)) if *y != 0.0 => Some(Value::Num(x / y)),
+            (BinOp::Add, Value::Date(d), Value::Dur(m))
+            | (BinOp::Add, Value::Dur(m), Value::Date(d)) => i32::try_from(m.div_euclid(day))
+                .ok()
+                .and_then(|days| d.checked_add(days))
+                .map(Value::Date),
+            (BinOp::Sub, Value::Date(d), Value::Dur(m)) => i32::try_from(m.div_euclid(day))
+                .ok()
+                .and_then(|days| d.checked_sub(days))
+                .map(Value::Date),
+            (BinOp::Sub, Value::Date(x), Value::Date(y)) => {
+                Some(Value::Dur((*x as i64 - *y as i64) * day))
+            }
+            (BinOp::Add, Value::Dur(x), Value::Dur(y)) => x.checked_add(*y).map(Value::Dur),
+            (BinOp::Sub, Value::Dur(x), Value::Dur(y)) => x.checked_sub(*y).map(Value::Dur),
+            (BinOp::Mul, Value::Dur(x), Value::Num(n))
+            | (BinOp::Mul, Value::Num(n), Value::Dur(x)) => {
+                let v = *x as f64 * n;
+                v.is_finite().then_some(Value::Dur(v as i64))
+            }
+            (BinOp::Div, Value::Dur(x), Value::Num(n)) if *n != 0.0 => {
+                Some(Value::Dur((*x as f64 / n) as i64))
+            }
+            (BinOp::Div, Value::Dur(x), Value::Dur(y)) if *y != 0 => {
+                Some(Value::Num(*x as f64 / *y as f64))
+            }
+            _ => None,
+        };
+        result.unwrap_or_else(|| {
+            Value::missing(
+                format!(
+                    "{} {} {}",
+                    display(&a, self.set),
+                    op.symbol(),
+                    display(&b, self.set)
+                ),
+                a.location().or(b.location()).unwrap_or(span),
+            )
+        })
+    }
+
+    fn builtin(
+        &mut self,
+        b: Builtin,
+        args: &'a [Expr],
+        env: &mut Env<'a>,
+        span: Span,
+    ) -> Value<'a> {
+        if b == Builtin::Today {
+            return Value::Date(self.today);
+        }
+        let mut values: Vec<Value<'a>> = args.iter().map(|a| self.eval(a, env)).collect();
+        if b == Builtin::Exists {
+            return Value::Bool(values.first().is_some_and(|v| !v.is_missing()));
+        }
+        if let Some(m) = values.iter().find(|v| v.is_missing()) {
+            return m.clone();
+        }
+        let first = values.first().cloned().unwrap_or(Value::Bool(false));
+        let bad = || Value::missing("a function's argument of the wrong type", span);
+        match b {
+            Builtin::Len => match &first {
+                Value::List(items) => Value::Num(items.len() as f64),
+                Value::Node(n) => match &n.value {
+                    NodeValue::List(items) => Value::Num(items.len() as f64),
+                    NodeValue::Map(map) => Value::Num(map.len() as f64),
+                    NodeValue::Str(s) => Value::Num(s.chars().count() as f64),
+                    _ => bad(),
+                },
+                Value::Collection(kind) => Value::Num(self.set.collection(*kind).len() as f64),
+                other => match other.as_text(self.set) {
+                    Some(s) => Value::Num(s.chars().count() as f64),
+                    None => bad(),
+                },
+            },
+            Builtin::Lower | Builtin::Upper => match first.as_text(self.set) {
+                Some(s) => Value::Str(Rc::from(if b == Builtin::Lower {
+                    s.to_lowercase()
+                } else {
+                    s.to_uppercase()
+                })),
+                None => bad(),
+            },
+            Builtin::StartsWith | Builtin::EndsWith => {
+                let second = values.pop().unwrap_or(Value::Bool(false));
+                match (first.as_text(self.set), second.as_text(self.set)) {
+                    (Some(s), Some(p)) => Value::Bool(if b == Builtin::StartsWith {
+                        s.starts_with(p)
+                    } else {
+                        s.ends_with(p)
+                    }),
+                    _ => bad(),
+                }
+            }
+            Builtin::Date => match first.as_text(self.set).and_then(crate::time::parse_date) {
+                Some(d) => Value::Date(d),
+                None => Value::missing(format!("date(\"{}\")", display(&first, self.set)), span),
+            },
+            Builtin::Sum | Builtin::Min | Builtin::Max => {
+                let items = match self.items(&first, &args[0]) {
+                    Ok(items) => items,
+                    Err(m) => return m,
+                };
+                if let Some(m) = items.iter().find(|v| v.is_missing()) {
+                    return m.clone();
+                }
+                let items: Vec<Value<'a>> = items.iter().map(|v| v.scalar()).collect();
+                if b == Builtin::Sum {
+                    if items.iter().all(|v| matches!(v, Value::Dur(_))) && !items.is_empty() {
+                        let mut total: i64 = 0;
+                        for v in &items {
+                            if let Value::Dur(d) = v {
+                                total = total.saturating_add(*d);
+                            }
+                        }
+                        return Value::Dur(total);
+                    }
+                    let mut total = 0.0;
+                    for v in &items {
+                        match v.as_num() {
+                            Some(n) => total += n,
+                            None => return bad(),
+                        }
+                    }
+                    return Value::Num(total);
+                }
+                let mut best: Option<Value<'a>> = None;
+                for v in items {
+                    best = Some(match best {
+                        None => v,
+                        Some(cur) => match self.order(&v, &cur) {
+                            Some(o)
+                                if (b == Builtin::Min && o.is_lt())
+                                    || (b == Builtin::Max && o.is_gt()) =>
+                            {
+                                v
+                            }
+                            Some(_) => cur,
+                            None => return bad(),
+                        },
+                    });
+                }
+                best.unwrap_or_else(|| {
+                    Value::missing(
+                        format!(
+                            "{} of an empty list",
+                            if b == Builtin::Min { "min" } else { "max" }
+                        ),
+                        span,
+                    )
+                })
+            }
+            Builtin::Today | Builtin::Exists => Value::Bool(false),
+        }
+    }
+}
+
+fn first_missing<'a>(a: Value<'a>, b: Value<'a>) -> Value<'a> {
+    if a.is_missing() {
+        a
+    } else if b.is_missing() {
+        b
+    } else {
+        // A non-bool operand: treated as missing (never true).
+        Value::missing("a condition that is not true or false", Span::Synthetic)
+    }
+}
+
+fn set_slot<'a>(env: &mut Env<'a>, slot: usize, v: Value<'a>) {
+    if env.len() <= slot {
+        env.resize(slot + 1, Value::Bool(false));
+    }
+    if let Some(s) = env.get_mut(slot) {
+        *s = v;
+    }
+}
+
+pub(crate) fn set_local<'a>(env: &mut Env<'a>, slot: usize, v: Value<'a>) {
+    set_slot(env, slot, v)
+}
+
+/// The path text of a list expression, for messages.
+fn source_path(e: &Expr) -> Rc<str> {
+    match &e.kind {
+        ExprKind::Field { path, .. } | ExprKind::Index { path, .. } => path.clone(),
+        ExprKind::Input => Rc::from("input"),
+        _ => Rc::from("the list"),
+    }
+}
+
+#[allow(dead_code)]
+fn const_text(c: &Const) -> Option<&str> {
+    match c {
+        Const::Str(s) => Some(s),
+        _ => None,
+    }
+}

@@ -1,0 +1,10 @@
+//! Evaluation: checked rules on validated documents. Nothing here can fail on
+//! user input; a value that is not there is `missing`, never an error.
+
+pub mod expr;
+pub mod rules;
+pub mod value;
+
+pub use rules::{
+    evaluate_document, evaluate_policy, DocumentReport, Outcome, RuleResult, Source, Verdict,
+};

@@ -1,0 +1,600 @@
+//! Rules on a document: `each` fan-out, `when`, `require`, outcomes and their
+//! locations, waivers, metrics' targets, verdicts and scores.
+
+use super::expr::{set_local, Evaluator};
+use super::value::{display, Value};
+use crate::check::model::{Applies, PolicySet, Rule, Step};
+use crate::input::Node;
+use crate::source::Span;
+use crate::syntax::ast::{BinOp, Level};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Pass,
+    Fail,
+    Indeterminate,
+    Waived,
+    NotApplicable,
+}
+
+impl Outcome {
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Indeterminate => "indeterminate",
+            Outcome::Waived => "waived",
+            Outcome::NotApplicable => "not_applicable",
+        }
+    }
+
+    /// Fails or is indeterminate: counts as a failure at the rule's level.
+    pub fn is_failure(self) -> bool {
+        matches!(self, Outcome::Fail | Outcome::Indeterminate)
+    }
+}
+
+/// What produced a result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Rule(usize),
+    /// A metric's target on a scorecard.
+    Metric(usize),
+    /// An expired or one-sided waiver.
+    Waiver(usize),
+}
+
+#[derive(Clone, Debug)]
+pub struct RuleResult {
+    pub source: Source,
+    pub outcome: Outcome,
+    pub message: String,
+    /// Where in the document.
+    pub location: Span,
+    /// The waiver that waived it.
+    pub waiver: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    Warn,
+    Fail,
+}
+
+impl Verdict {
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Warn => "warn",
+            Verdict::Fail => "fail",
+        }
+    }
+}
+
+/// Everything the checker says about one document.
+#[derive(Clone, Debug)]
+pub struct DocumentReport {
+    pub results: Vec<RuleResult>,
+    pub verdict: Verdict,
+    /// Questionnaires only.
+    pub score: Option<f64>,
+    /// Gates that apply, and whether each is open.
+    pub gates: Vec<(String, bool)>,
+}
+
+/// What a result is about: id, level, title and where it is declared.
+pub struct SourceInfo<'a> {
+    pub id: String,
+    pub level: Level,
+    pub title: Option<&'a str>,
+    pub span: Span,
+    pub cite: Option<&'a str>,
+}
+
+pub fn source_info(set: &PolicySet, source: Source) -> SourceInfo<'_> {
+    match source {
+        Source::Rule(i) => match set.rules.get(i) {
+            Some(r) => SourceInfo {
+                id: r.id.clone(),
+                level: r.level,
+                title: r.title.as_deref(),
+                span: r.span,
+                cite: r.cite.as_deref(),
+            },
+            None => SourceInfo {
+                id: "?".into(),
+                level: Level::Must,
+                title: None,
+                span: Span::Synthetic,
+                cite: None,
+            },
+        },
+        Source::Metric(i) => {
+            let target = set.metric_targets.get(i);
+            let decl = target.and_then(|t| set.decl(t.decl));
+            SourceInfo {
+                id: format!("metric.{}", decl.map(|d| d.name.as_str()).unwrap_or("?")),
+                level: Level::Should,
+                title: decl.and_then(|d| d.title.as_deref()),
+                span: target.map(|t| t.span).unwrap_or(Span::Synthetic),
+                cite: None,
+            }
+        }
+        Source::Waiver(i) => {
+            let w = set.waivers.get(i);
+            SourceInfo {
+                id: format!("waiver.{}", w.map(|w| w.name.as_str()).unwrap_or("?")),
+                level: Level::Must,
+                title: w
+                    .and_then(|w| set.decl(w.decl))
+                    .and_then(|d| d.title.as_deref()),
+                span: w.map(|w| w.span).unwrap_or(Span::Synthetic),
+                cite: None,
+            }
+        }
+    }
+}
+
+/// One path through a rule's `each`es that reached its `require`s (or stopped early).
+struct Branch {
+    outcome: Outcome,
+    location: Span,
+    message: String,
+}
+
+struct RuleRun<'r, 'a> {
+    rule: &'a Rule,
+    ev: &'r mut Evaluator<'a>,
+    doc_start: Span,
+    branches: Vec<Branch>,
+    /// The location of the innermost `each` element being evaluated.
+    element: Option<Span>,
+}
+
+impl<'a> RuleRun<'_, 'a> {
+    fn message(&mut self, env: &mut Vec<Value<'a>>, default: String) -> String {
+        match &self.rule.message {
+            Some(m) => {
+                let saved = (self.ev.first_read, self.ev.fallback_read);
+                let v = self.ev.eval(m, env);
+                (self.ev.first_read, self.ev.fallback_read) = saved;
+                display(&v, self.ev.set)
+            }
+            None => default,
+        }
+    }
+
+    fn fallback_location(&self) -> Span {
+        self.ev
+            .fallback_read
+            .or(self.element)
+            .unwrap_or(self.doc_start)
+    }
+
+    fn indeterminate(&mut self, missing: &Value<'a>, env: &mut Vec<Value<'a>>, what: &str) {
+        let (path, at) = match missing {
+            Value::Missing(m) => (m.path.to_string(), m.at),
+            _ => ("a value".to_string(), Span::Synthetic),
+        };
+        let location = if at != Span::Synthetic {
+            at
+        } else {
+            self.ev
+                .first_read
+                .unwrap_or_else(|| self.fallback_location())
+        };
+        let base = format!("`{path}` is missing, so `{what}` cannot be decided");
+        let message = match &self.rule.message {
+            Some(_) => format!("{} ({base})", self.message(env, String::new())),
+            None => base,
+        };
+        self.branches.push(Branch {
+            outcome: Outcome::Indeterminate,
+            location,
+            message,
+        });
+    }
+
+    fn run(&mut self, step: usize, env: &mut Vec<Value<'a>>) {
+        let Some(s) = self.rule.steps.get(step) else {
+            self.requires(env);
+            return;
+        };
+        match s {
+            Step::Each { slot, list, .. } => {
+                self.ev.reset_reads();
+                let v = self.ev.eval(list, env);
+                let items = match self.ev.items(&v, list) {
+                    Ok(items) => items,
+                    Err(m) => {
+                        self.indeterminate(&m, env, "each");
+                        return;
+                    }
+                };
+                let outer = self.element;
+                for item in items {
+                    self.element = item.location().or(outer);
+                    set_local(env, *slot, item);
+                    self.run(step + 1, env);
+                }
+                self.element = outer;
+            }
+            Step::Let { slot, value } => {
+                let v = self.ev.eval(value, env);
+                set_local(env, *slot, v);
+                self.run(step + 1, env);
+            }
+            Step::When(cond) => {
+                self.ev.reset_reads();
+                let v = self.ev.eval(cond, env);
+                match v.as_bool() {
+                    Some(true) => self.run(step + 1, env),
+                    Some(false) => self.branches.push(Branch {
+                        outcome: Outcome::NotApplicable,
+                        location: self.doc_start,
+                        message: String::new(),
+                    }),
+                    None => self.indeterminate(&v, env, "when"),
+                }
+            }
+        }
+    }
+
+    fn requires(&mut self, env: &mut Vec<Value<'a>>) {
+        let mut failed: Option<(Span, String)> = None;
+        let mut missing: Option<(Value<'a>, Span)> = None;
+        for require in &self.rule.requires {
+            self.ev.reset_reads();
+            let v = self.ev.eval(require, env);
+            match v.as_bool() {
+                Some(true) => {}
+                Some(false) => {
+                    if failed.is_none() {
+                        let location = self
+                            .ev
+                            .first_read
+                            .unwrap_or_else(|| self.fallback_location());
+                        let text = self.ev.set_source_text(require.span);
+                        failed = Some((location, text));
+                    }
+                }
+                None => {
+                    if missing.is_none() {
+                        let loc = self
+                            .ev
+                            .first_read
+                            .unwrap_or_else(|| self.fallback_location());
+                        let v = match v {
+                            m @ Value::Missing(_) => m,
+                            other => Value::missing(display(&other, self.ev.set), loc),
+                        };
+                        missing = Some((v, loc));
+                    }
+                }
+            }
+        }
+        if let Some((location, text)) = failed {
+            let default = format!("requirement not met: `{text}`");
+            let message = self.message(env, default);
+            self.branches.push(Branch {
+                outcome: Outcome::Fail,
+                location,
+                message,
+            });
+        } else if let Some((m, _)) = missing {
+            self.indeterminate(&m, env, "require");
+        } else {
+            self.branches.push(Branch {
+                outcome: Outcome::Pass,
+                location: self.element.unwrap_or(self.doc_start),
+                message: String::new(),
+            });
+        }
+    }
+}
+
+impl Evaluator<'_> {
+    /// Source text of a span of the policy (for default messages).
+    fn set_source_text(&self, span: Span) -> String {
+        self.sources_text
+            .map(|s| s.snippet(span).to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// Runs one rule; results as §8 says: one per failing or indeterminate
+/// branch, else one pass (if any branch applied) or one not_applicable.
+fn run_rule<'a>(
+    ev: &mut Evaluator<'a>,
+    index: usize,
+    rule: &'a Rule,
+    doc_start: Span,
+) -> Vec<RuleResult> {
+    let mut env: Vec<Value<'a>> = vec![Value::Bool(false); rule.frame_size];
+    let mut run = RuleRun {
+        rule,
+        ev,
+        doc_start,
+        branches: Vec::new(),
+        element: None,
+    };
+    run.run(0, &mut env);
+    let branches = run.branches;
+    let source = Source::Rule(index);
+    let failing: Vec<RuleResult> = branches
+        .iter()
+        .filter(|b| b.outcome.is_failure())
+        .map(|b| RuleResult {
+            source,
+            outcome: b.outcome,
+            message: b.message.clone(),
+            location: b.location,
+            waiver: None,
+        })
+        .collect();
+    if !failing.is_empty() {
+        return failing;
+    }
+    let passed = branches.iter().find(|b| b.outcome == Outcome::Pass);
+    let title = rule.title.clone().unwrap_or_else(|| rule.id.clone());
+    vec![match passed {
+        Some(b) => RuleResult {
+            source,
+            outcome: Outcome::Pass,
+            message: title,
+            location: if rule.steps.iter().any(|s| matches!(s, Step::Each { .. })) {
+                doc_start
+            } else {
+                b.location
+            },
+            waiver: None,
+        },
+        None => RuleResult {
+            source,
+            outcome: Outcome::NotApplicable,
+            message: "does not apply to this document".into(),
+            location: doc_start,
+            waiver: None,
+        },
+    }]
+}
+
+/// A waiver's problem, if it cannot waive anything.
+pub fn waiver_problem(set: &PolicySet, index: usize, today: i32) -> Option<String> {
+    let w = set.waivers.get(index)?;
+    let mut problems = Vec::new();
+    match w.until {
+        Some(until) if until < today => {
+            problems.push(format!("expired on {}", crate::time::format_date(until)))
+        }
+        None => problems.push("has no end date".to_string()),
+        _ => {}
+    }
+    let has = |dept: &str| w.approved.iter().any(|r| set.department(*r) == Some(dept));
+    match (has("hr"), has("it")) {
+        (true, true) => {}
+        (false, true) => problems.push("has no HR approver".into()),
+        (true, false) => problems.push("has no IT approver".into()),
+        (false, false) => problems.push("has neither an HR nor an IT approver".into()),
+    }
+    if problems.is_empty() {
+        None
+    } else {
+        Some(problems.join(" and "))
+    }
+}
+
+/// Evaluates every applicable rule of the set on one valid document.
+pub fn evaluate_document<'a>(
+    set: &'a PolicySet,
+    sources: &'a crate::source::SourceMap,
+    root: &'a Node,
+    kind: &str,
+    id: &str,
+    today: i32,
+) -> DocumentReport {
+    let doc_start = root.span.start_point();
+    let mut ev = Evaluator {
+        set,
+        input: Value::Node(root),
+        today,
+        first_read: None,
+        fallback_read: None,
+        sources_text: Some(sources),
+    };
+    let mut results = Vec::new();
+    for (index, rule) in set.rules.iter().enumerate() {
+        if rule.applies != Applies::Kind(kind.to_string()) {
+            continue;
+        }
+        results.extend(run_rule(&mut ev, index, rule, doc_start));
+    }
+    if kind == "scorecard" {
+        results.extend(metric_results(set, root, doc_start));
+    }
+    finish(set, results, kind, id, today, doc_start)
+}
+
+/// Evaluates the `applies policy` rules on the policy set itself.
+pub fn evaluate_policy<'a>(
+    set: &'a PolicySet,
+    sources: &'a crate::source::SourceMap,
+    start: Span,
+    today: i32,
+) -> Option<DocumentReport> {
+    if !set.rules.iter().any(|r| r.applies == Applies::Policy) {
+        return None;
+    }
+    let mut ev = Evaluator {
+        set,
+        input: Value::PolicyInput,
+        today,
+        first_read: None,
+        fallback_read: None,
+        sources_text: Some(sources),
+    };
+    let mut results = Vec::new();
+    for (index, rule) in set.rules.iter().enumerate() {
+        if rule.applies == Applies::Policy {
+            results.extend(run_rule(&mut ev, index, rule, start));
+        }
+    }
+    let id = set.name.clone().unwrap_or_else(|| "policy".into());
+    Some(finish(set, results, "policy", &id, today, start))
+}
+
+fn metric_results(set: &PolicySet, root: &Node, doc_start: Span) -> Vec<RuleResult> {
+    let metrics = root.get("metrics");
+    let mut out = Vec::new();
+    for (i, target) in set.metric_targets.iter().enumerate() {
+        let Some(decl) = set.decl(target.decl) else {
+            continue;
+        };
+        let value = metrics.and_then(|m| m.get(&decl.name));
+        let (outcome, location, message) = match value.and_then(|v| match v.value {
+            crate::input::NodeValue::Num(n) => Some((n, v.loc())),
+            _ => None,
+        }) {
+            Some((n, loc)) => {
+                let met = match target.op {
+                    BinOp::Lt => n < target.value,
+                    BinOp::Le => n <= target.value,
+                    BinOp::Gt => n > target.value,
+                    BinOp::Ge => n >= target.value,
+                    BinOp::Eq => n == target.value,
+                    _ => n != target.value,
+                };
+                let msg = format!(
+                    "`{}` is {}, target {} {}",
+                    decl.name,
+                    super::value::number(n),
+                    target.op.symbol(),
+                    super::value::number(target.value)
+                );
+                (if met { Outcome::Pass } else { Outcome::Fail }, loc, msg)
+            }
+            None => (
+                Outcome::Indeterminate,
+                metrics.map(|m| m.loc()).unwrap_or(doc_start),
+                format!(
+                    "`metrics.{}` is missing, so its target cannot be checked",
+                    decl.name
+                ),
+            ),
+        };
+        out.push(RuleResult {
+            source: Source::Metric(i),
+            outcome,
+            message,
+            location,
+            waiver: None,
+        });
+    }
+    out
+}
+
+/// Applies waivers, adds results for broken waivers, computes the verdict and score.
+fn finish(
+    set: &PolicySet,
+    mut results: Vec<RuleResult>,
+    kind: &str,
+    id: &str,
+    today: i32,
+    doc_start: Span,
+) -> DocumentReport {
+    for (wi, waiver) in set.waivers.iter().enumerate() {
+        if waiver.target != id {
+            continue;
+        }
+        match waiver_problem(set, wi, today) {
+            None => {
+                for r in results.iter_mut() {
+                    if r.outcome.is_failure() && source_info(set, r.source).id == waiver.rule {
+                        r.outcome = Outcome::Waived;
+                        r.waiver = Some(wi);
+                    }
+                }
+            }
+            Some(problem) => results.push(RuleResult {
+                source: Source::Waiver(wi),
+                outcome: Outcome::Fail,
+                message: format!(
+                    "waiver `{}` for `{}` {problem}, so it waives nothing",
+                    waiver.name, waiver.rule
+                ),
+                location: doc_start,
+                waiver: None,
+            }),
+        }
+    }
+
+    let level_failed = |level: Level| {
+        results
+            .iter()
+            .any(|r| r.outcome.is_failure() && source_info(set, r.source).level == level)
+    };
+    let verdict = if level_failed(Level::Must) {
+        Verdict::Fail
+    } else if level_failed(Level::Should) {
+        Verdict::Warn
+    } else {
+        Verdict::Pass
+    };
+
+    let score = (kind == "questionnaire").then(|| {
+        let mut total = 0.0;
+        let mut earned = 0.0;
+        for (index, rule) in set.rules.iter().enumerate() {
+            if rule.level != Level::Should {
+                continue;
+            }
+            let mine: Vec<&RuleResult> = results
+                .iter()
+                .filter(|r| r.source == Source::Rule(index))
+                .collect();
+            if mine.is_empty() || mine.iter().all(|r| r.outcome == Outcome::NotApplicable) {
+                continue;
+            }
+            total += rule.weight;
+            if mine.iter().all(|r| {
+                matches!(
+                    r.outcome,
+                    Outcome::Pass | Outcome::Waived | Outcome::NotApplicable
+                )
+            }) {
+                earned += rule.weight;
+            }
+        }
+        if total == 0.0 {
+            100.0
+        } else {
+            earned / total * 100.0
+        }
+    });
+
+    let mut gates: Vec<(String, bool)> = Vec::new();
+    for r in &results {
+        if let Source::Rule(i) = r.source {
+            let Some(rule) = set.rules.get(i) else {
+                continue;
+            };
+            if !rule.group_is_gate {
+                continue;
+            }
+            let Some(group) = &rule.group else { continue };
+            let blocked = rule.level == Level::Must && r.outcome.is_failure();
+            match gates.iter_mut().find(|(g, _)| g == group) {
+                Some(entry) => entry.1 &= !blocked,
+                None => gates.push((group.clone(), !blocked)),
+            }
+        }
+    }
+
+    DocumentReport {
+        results,
+        verdict,
+        score,
+        gates,
+    }
+}

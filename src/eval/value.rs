@@ -1,0 +1,181 @@
+//! Run-time values. Document values are borrowed nodes, never copied.
+
+use std::rc::Rc;
+
+use crate::check::model::{Const, DeclId, DeclKind, PolicySet};
+use crate::check::words::WordSet;
+use crate::input::{Node, NodeValue};
+use crate::source::Span;
+
+/// Why a value is missing: the absent path, and where it was expected (its
+/// nearest present parent in the document, or `Synthetic` if not a document's).
+#[derive(Debug)]
+pub struct Missing {
+    pub path: Rc<str>,
+    pub at: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum Value<'a> {
+    Missing(Rc<Missing>),
+    Bool(bool),
+    Num(f64),
+    Str(Rc<str>),
+    Date(i32),
+    Dur(i64),
+    Word(WordSet, u8),
+    List(Rc<Vec<Value<'a>>>),
+    Node(&'a Node),
+    /// A declaration; `origin` is the document value that named it, if any.
+    Decl(DeclId, Span),
+    Collection(DeclKind),
+    PolicyInput,
+}
+
+impl<'a> Value<'a> {
+    pub fn missing(path: impl Into<Rc<str>>, at: Span) -> Value<'a> {
+        Value::Missing(Rc::new(Missing {
+            path: path.into(),
+            at,
+        }))
+    }
+
+    pub fn is_missing(&self) -> bool {
+        matches!(self, Value::Missing(_))
+    }
+
+    pub fn from_const(c: &Const) -> Value<'a> {
+        match c {
+            Const::Bool(b) => Value::Bool(*b),
+            Const::Num(n) => Value::Num(*n),
+            Const::Str(s) => Value::Str(Rc::from(s.as_str())),
+            Const::Date(d) => Value::Date(*d),
+            Const::Dur(d) => Value::Dur(*d),
+            Const::Word(set, i) => Value::Word(*set, *i),
+            Const::Decl(id) => Value::Decl(*id, Span::Synthetic),
+            Const::List(items) => {
+                Value::List(Rc::new(items.iter().map(Value::from_const).collect()))
+            }
+        }
+    }
+
+    /// Scalars of a document node as plain values; collections stay nodes.
+    pub fn scalar(&self) -> Value<'a> {
+        match self {
+            Value::Node(n) => match &n.value {
+                NodeValue::Bool(b) => Value::Bool(*b),
+                NodeValue::Num(x) => Value::Num(*x),
+                NodeValue::Date(d) => Value::Date(*d),
+                NodeValue::Dur(d) => Value::Dur(*d),
+                _ => self.clone(),
+            },
+            _ => self.clone(),
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            Value::Node(Node {
+                value: NodeValue::Bool(b),
+                ..
+            }) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_num(&self) -> Option<f64> {
+        match self {
+            Value::Num(n) => Some(*n),
+            Value::Node(Node {
+                value: NodeValue::Num(n),
+                ..
+            }) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// The text of a string-like value: strings, words, declarations' names.
+    pub fn as_text<'s>(&'s self, set: &'s PolicySet) -> Option<&'s str> {
+        match self {
+            Value::Str(s) => Some(s),
+            Value::Node(Node {
+                value: NodeValue::Str(s),
+                ..
+            }) => Some(s),
+            Value::Word(set_, i) => Some(set_.word(*i)),
+            Value::Decl(id, _) => set.decl(*id).map(|d| d.name.as_str()),
+            _ => None,
+        }
+    }
+
+    /// A document's location for this value, if it is a document's.
+    pub fn location(&self) -> Option<Span> {
+        match self {
+            Value::Node(n) => Some(n.loc()),
+            Value::Missing(m) if m.at != Span::Synthetic => Some(m.at),
+            Value::Decl(_, origin) if *origin != Span::Synthetic => Some(*origin),
+            _ => None,
+        }
+    }
+}
+
+/// Text of a value inside a message.
+pub fn display(value: &Value<'_>, set: &PolicySet) -> String {
+    match value {
+        Value::Missing(_) => "(missing)".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Num(n) => number(*n),
+        Value::Str(s) => s.to_string(),
+        Value::Date(d) => crate::time::format_date(*d),
+        Value::Dur(d) => crate::time::format_duration(*d),
+        Value::Word(set_, i) => set_.word(*i).into(),
+        Value::Decl(id, _) => set.decl(*id).map(|d| d.name.clone()).unwrap_or_default(),
+        Value::Collection(kind) => kind.collection().into(),
+        Value::PolicyInput => "the policy set".into(),
+        Value::List(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|v| display(v, set))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Value::Node(n) => display_node(n),
+    }
+}
+
+fn display_node(node: &Node) -> String {
+    match &node.value {
+        NodeValue::Null => "(missing)".into(),
+        NodeValue::Bool(b) => b.to_string(),
+        NodeValue::Num(n) => number(*n),
+        NodeValue::Str(s) => s.clone(),
+        NodeValue::Date(d) => crate::time::format_date(*d),
+        NodeValue::Dur(d) => crate::time::format_duration(*d),
+        NodeValue::List(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(display_node)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        NodeValue::Map(map) => format!(
+            "{{{}}}",
+            map.iter()
+                .map(|(k, v)| format!("{k}: {}", display_node(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Numbers as people write them: no `.0` on whole numbers.
+pub fn number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}

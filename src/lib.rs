@@ -1,0 +1,130 @@
+//! Accord: policy as code for HR and IT governance of AI and automation.
+//!
+//! The façade of the library. [`Engine::new`] parses and checks a policy set;
+//! [`Engine::check_text`] loads, validates and evaluates documents. Nothing
+//! below this module does IO: files are read by the command line (`cli/`).
+//!
+//! See `docs/architecture.md` for the pipeline and the invariants.
+
+pub mod check;
+pub mod cli;
+pub mod diagnostic;
+pub mod eval;
+pub mod input;
+pub mod limits;
+pub mod report;
+pub mod source;
+pub mod stdlib;
+pub mod syntax;
+pub mod time;
+
+use check::model::PolicySet;
+use diagnostic::Diagnostic;
+use eval::DocumentReport;
+use source::{FileId, SourceMap, Span};
+
+/// A checked policy set and the sources of everything it has read.
+pub struct Engine {
+    pub sources: SourceMap,
+    pub set: PolicySet,
+    /// Errors and warnings of the policy set.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One evaluated document.
+pub struct CheckedDocument {
+    /// The name it was read under (a path, or `<stdin>`).
+    pub path: String,
+    pub kind: String,
+    pub id: String,
+    /// Where the document starts.
+    pub start: Span,
+    pub report: DocumentReport,
+}
+
+impl Engine {
+    /// Parses and checks policy files given as (name, text).
+    pub fn new(policies: Vec<(String, String)>) -> Engine {
+        let mut sources = SourceMap::new();
+        let files: Vec<FileId> = policies
+            .into_iter()
+            .map(|(name, text)| sources.add(name, text))
+            .collect();
+        let (set, diagnostics) = check::compile(&mut sources, &files);
+        Engine {
+            sources,
+            set,
+            diagnostics,
+        }
+    }
+
+    /// Whether the policy set has no errors (documents are only evaluated then).
+    pub fn is_valid(&self) -> bool {
+        !self.diagnostics.iter().any(|d| d.is_error())
+    }
+
+    /// Loads, validates and evaluates the documents of one file. Documents
+    /// with an error are not evaluated; their errors are returned instead.
+    pub fn check_text(
+        &mut self,
+        name: &str,
+        text: String,
+        format: input::Format,
+        today: i32,
+    ) -> (Vec<CheckedDocument>, Vec<Diagnostic>) {
+        let file = self.sources.add(name, text);
+        let (documents, mut diagnostics) = input::load(&self.sources, file, format);
+        let mut checked = Vec::new();
+        for mut doc in documents {
+            let mut doc_diagnostics = Vec::new();
+            let valid = check::validate::validate(&self.set, &mut doc.root, &mut doc_diagnostics);
+            let has_error = doc_diagnostics.iter().any(|d| d.is_error());
+            diagnostics.append(&mut doc_diagnostics);
+            let Some(valid) = valid.filter(|_| !has_error) else {
+                continue;
+            };
+            if !self.is_valid() {
+                continue;
+            }
+            let report = eval::evaluate_document(
+                &self.set,
+                &self.sources,
+                &doc.root,
+                &valid.kind,
+                &valid.id,
+                today,
+            );
+            checked.push(CheckedDocument {
+                path: name.to_string(),
+                kind: valid.kind,
+                id: valid.id,
+                start: doc.root.span.start_point(),
+                report,
+            });
+        }
+        (checked, diagnostics)
+    }
+
+    /// The `applies policy` rules on the policy set, as one more document.
+    pub fn check_policy_set(&self, today: i32) -> Option<CheckedDocument> {
+        if !self.is_valid() {
+            return None;
+        }
+        let first = self
+            .set
+            .files
+            .iter()
+            .copied()
+            .find(|f| !self.sources.name(*f).starts_with('<'))
+            .or(self.set.files.first().copied())?;
+        let start = Span::new(first, 0..0);
+        let report = eval::evaluate_policy(&self.set, &self.sources, start, today)?;
+        Some(CheckedDocument {
+            path: self.sources.name(first).to_string(),
+            kind: "policy".into(),
+            id: self.set.name.clone().unwrap_or_else(|| "policy".into()),
+            start,
+            report,
+        })
+    }
+}

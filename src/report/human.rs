@@ -1,0 +1,229 @@
+//! The human format: codespan-reporting snippets of the document line and of
+//! the policy rule for every finding, and a summary.
+
+use codespan_reporting::diagnostic::{
+    Diagnostic as Snippet, Label as SnippetLabel, Severity as SnippetSeverity,
+};
+use codespan_reporting::term::{self, Config};
+
+use super::{outcome_rank, Report};
+use crate::check::model::PolicySet;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::eval::rules::source_info;
+use crate::eval::{Outcome, RuleResult, Verdict};
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax::ast::Level;
+
+/// A label's range, cut at the end of its first line (a list element that is a
+/// whole mapping would otherwise underline many lines).
+fn label_range(sources: &SourceMap, span: Span) -> Option<(FileId, std::ops::Range<usize>)> {
+    let file = span.file()?;
+    let range = span.range()?;
+    let text = sources.text(file);
+    let end = text
+        .get(range.start..range.end)
+        .and_then(|s| s.find('\n'))
+        .map(|i| range.start + i)
+        .unwrap_or(range.end);
+    let end = if end == range.start {
+        // An empty span: underline the character there, if any.
+        text.get(range.start..)
+            .and_then(|s| s.chars().next())
+            .filter(|c| *c != '\n')
+            .map(|c| range.start + c.len_utf8())
+            .unwrap_or(range.start)
+    } else {
+        end
+    };
+    Some((file, range.start..end))
+}
+
+fn emit(out: &mut String, sources: &SourceMap, snippet: &Snippet<FileId>) {
+    let config = Config::default();
+    match term::emit_to_string(out, &config, sources, snippet) {
+        Ok(()) => {}
+        Err(_) => {
+            out.push_str(&snippet.message);
+            out.push('\n');
+        }
+    }
+}
+
+pub fn diagnostic_snippet(sources: &SourceMap, d: &Diagnostic) -> Snippet<FileId> {
+    let severity = match d.severity {
+        Severity::Error => SnippetSeverity::Error,
+        Severity::Warning => SnippetSeverity::Warning,
+    };
+    let labels = d
+        .labels
+        .iter()
+        .filter_map(|l| {
+            let (file, range) = label_range(sources, l.span)?;
+            let label = if l.primary {
+                SnippetLabel::primary(file, range)
+            } else {
+                SnippetLabel::secondary(file, range)
+            };
+            Some(label.with_message(&l.message))
+        })
+        .collect();
+    Snippet::new(severity)
+        .with_code(d.code)
+        .with_message(&d.message)
+        .with_labels(labels)
+        .with_notes(d.notes.clone())
+}
+
+pub fn render_diagnostic(sources: &SourceMap, d: &Diagnostic) -> String {
+    let mut out = String::new();
+    emit(&mut out, sources, &diagnostic_snippet(sources, d));
+    out
+}
+
+fn result_snippet(set: &PolicySet, sources: &SourceMap, r: &RuleResult) -> Snippet<FileId> {
+    let info = source_info(set, r.source);
+    let severity = match (r.outcome, info.level) {
+        (Outcome::Waived, _) | (Outcome::Pass, _) | (Outcome::NotApplicable, _) => {
+            SnippetSeverity::Note
+        }
+        (_, Level::Must) => SnippetSeverity::Error,
+        (_, Level::Should) => SnippetSeverity::Warning,
+        (_, Level::May) => SnippetSeverity::Note,
+    };
+    let title = info.title.unwrap_or(&info.id);
+    let headline = match r.outcome {
+        Outcome::Indeterminate => format!("{} (indeterminate: not answered)", title),
+        Outcome::Waived => format!("{} (waived)", title),
+        _ => title.to_string(),
+    };
+    let mut labels = Vec::new();
+    if let Some((file, range)) = label_range(sources, r.location) {
+        labels.push(SnippetLabel::primary(file, range).with_message(&r.message));
+    }
+    if let Some((file, range)) = label_range(sources, info.span) {
+        labels.push(SnippetLabel::secondary(file, range).with_message(format!(
+            "`{}` rule `{}`",
+            info.level.word(),
+            info.id
+        )));
+    }
+    let mut notes = Vec::new();
+    if r.location == Span::Synthetic || label_range(sources, r.location).is_none() {
+        notes.push(r.message.clone());
+    }
+    if let Some(cite) = info.cite {
+        notes.push(format!("cite: {cite}"));
+    }
+    if let Some(w) = r.waiver.and_then(|i| set.waivers.get(i)) {
+        let until = w.until.map(crate::time::format_date).unwrap_or_default();
+        let approvers: Vec<&str> = w
+            .approved
+            .iter()
+            .filter_map(|a| set.decl(*a).map(|d| d.name.as_str()))
+            .collect();
+        notes.push(format!(
+            "waived by `{}` until {until}, approved by {}{}",
+            w.name,
+            approvers.join(", "),
+            w.reason
+                .as_ref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        ));
+    }
+    Snippet::new(severity)
+        .with_code(info.id.clone())
+        .with_message(headline)
+        .with_labels(labels)
+        .with_notes(notes)
+}
+
+pub fn render(report: &Report, set: &PolicySet, sources: &SourceMap) -> String {
+    let mut out = String::new();
+    for d in &report.diagnostics {
+        emit(&mut out, sources, &diagnostic_snippet(sources, d));
+    }
+    for doc in &report.documents {
+        let mut results: Vec<&RuleResult> = doc
+            .report
+            .results
+            .iter()
+            .filter(|r| !matches!(r.outcome, Outcome::Pass | Outcome::NotApplicable))
+            .collect();
+        results.sort_by_key(|r| (outcome_rank(r.outcome), source_info(set, r.source).level));
+        for r in results {
+            emit(&mut out, sources, &result_snippet(set, sources, r));
+        }
+        let passed = doc
+            .report
+            .results
+            .iter()
+            .filter(|r| r.outcome == Outcome::Pass)
+            .count();
+        let failed = doc
+            .report
+            .results
+            .iter()
+            .filter(|r| r.outcome.is_failure())
+            .count();
+        let waived = doc
+            .report
+            .results
+            .iter()
+            .filter(|r| r.outcome == Outcome::Waived)
+            .count();
+        let score = doc
+            .report
+            .score
+            .map(|s| {
+                format!(
+                    ", score {}",
+                    crate::eval::value::number((s * 10.0).round() / 10.0)
+                )
+            })
+            .unwrap_or_default();
+        let gates = doc
+            .report
+            .gates
+            .iter()
+            .map(|(g, open)| format!(", gate `{g}` {}", if *open { "open" } else { "blocked" }))
+            .collect::<String>();
+        out.push_str(&format!(
+            "{}: {} `{}`: {}{score}{gates} ({passed} passed, {failed} failed, {waived} waived)\n\n",
+            doc.path,
+            doc.kind,
+            doc.id,
+            verdict_word(doc.report.verdict),
+        ));
+    }
+    let count = |v: Verdict| {
+        report
+            .documents
+            .iter()
+            .filter(|d| d.report.verdict == v)
+            .count()
+    };
+    let errors = report.errors().count();
+    let warnings = report.warnings().count();
+    out.push_str(&format!(
+        "checked {} document{}: {} pass, {} warn, {} fail; {} error{}, {} warning{}\n",
+        report.documents.len(),
+        if report.documents.len() == 1 { "" } else { "s" },
+        count(Verdict::Pass),
+        count(Verdict::Warn),
+        count(Verdict::Fail),
+        errors,
+        if errors == 1 { "" } else { "s" },
+        warnings,
+        if warnings == 1 { "" } else { "s" },
+    ));
+    out
+}
+
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "PASS",
+        Verdict::Warn => "WARN",
+        Verdict::Fail => "FAIL",
+    }
+}

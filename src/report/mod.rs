@@ -1,0 +1,54 @@
+//! The results of a run and their renderings: human (codespan), JSON.
+
+pub mod human;
+pub mod json;
+
+use crate::diagnostic::Diagnostic;
+use crate::eval::{Outcome, Verdict};
+use crate::syntax::ast::Level;
+use crate::CheckedDocument;
+
+/// Everything one `policy check` run found.
+#[derive(Default)]
+pub struct Report {
+    pub documents: Vec<CheckedDocument>,
+    /// Errors and warnings of policies, documents and the command line, in order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| !d.is_error())
+    }
+
+    /// 2 for any error, else 1 for a failing `must` (or `should` when strict), else 0.
+    pub fn exit_code(&self, set: &crate::check::model::PolicySet, strict: bool) -> i32 {
+        if self.errors().next().is_some() {
+            return 2;
+        }
+        let failing = self.documents.iter().any(|d| {
+            d.report.verdict == Verdict::Fail
+                || (strict
+                    && d.report.results.iter().any(|r| {
+                        r.outcome.is_failure()
+                            && crate::eval::rules::source_info(set, r.source).level == Level::Should
+                    }))
+        });
+        i32::from(failing)
+    }
+}
+
+/// Outcomes in the order a reader wants them: failures first.
+pub fn outcome_rank(outcome: Outcome) -> u8 {
+    match outcome {
+        Outcome::Fail => 0,
+        Outcome::Indeterminate => 1,
+        Outcome::Waived => 2,
+        Outcome::Pass => 3,
+        Outcome::NotApplicable => 4,
+    }
+}

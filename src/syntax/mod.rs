@@ -1,0 +1,91 @@
+//! Policy text to AST. Parsing never fails: it returns what it could build and
+//! every error it found. A file is first split into top-level items, so a
+//! broken item is skipped and the ones after it are still parsed.
+
+pub mod ast;
+mod lower;
+mod parser;
+mod split;
+
+use crate::diagnostic::Diagnostic;
+use crate::source::{FileId, Span};
+
+/// Parses one policy file.
+pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let mut items = Vec::new();
+    for chunk in split::split_items(text) {
+        if let Some(problem) = chunk.problem {
+            diagnostics.push(problem.into_diagnostic(file));
+            continue;
+        }
+        match parser::parse_item(&text[chunk.range.clone()]) {
+            Ok(pair) => {
+                let mut lowering = lower::Lowering::new(file, text, chunk.range.start);
+                let item = lowering.item(pair);
+                diagnostics.append(&mut lowering.diagnostics);
+                if let Some(item) = item {
+                    items.push(item);
+                }
+            }
+            Err(error) => diagnostics.push(parser::syntax_diagnostic(
+                file,
+                text,
+                chunk.range.start,
+                &error,
+            )),
+        }
+    }
+    (ast::File { items }, diagnostics)
+}
+
+/// Parses a standalone expression (used by tests and tools).
+pub fn parse_expr(file: FileId, text: &str) -> Result<ast::Expr, Diagnostic> {
+    match parser::parse_expr(text) {
+        Ok(pair) => {
+            let mut lowering = lower::Lowering::new(file, text, 0);
+            let expr = lowering.expr(pair);
+            match lowering.diagnostics.into_iter().next() {
+                Some(d) => Err(d),
+                None => Ok(expr),
+            }
+        }
+        Err(error) => Err(parser::syntax_diagnostic(file, text, 0, &error)),
+    }
+}
+
+/// The `##` lines directly above byte `start`, joined, without their markers.
+pub(crate) fn doc_comment_above(text: &str, start: usize) -> Option<String> {
+    let before = text.get(..start)?;
+    let mut lines: Vec<&str> = Vec::new();
+    // The declaration's own line may start with indentation; skip it.
+    let mut rest = match before.rfind('\n') {
+        Some(i) => &before[..i],
+        None => return None,
+    };
+    loop {
+        let (line, above) = match rest.rfind('\n') {
+            Some(i) => (&rest[i + 1..], Some(&rest[..i])),
+            None => (rest, None),
+        };
+        let trimmed = line.trim();
+        if let Some(doc) = trimmed.strip_prefix("##") {
+            lines.push(doc.strip_prefix(' ').unwrap_or(doc).trim_end());
+        } else {
+            break;
+        }
+        match above {
+            Some(a) => rest = a,
+            None => break,
+        }
+    }
+    if lines.is_empty() {
+        return None;
+    }
+    lines.reverse();
+    Some(lines.join("\n"))
+}
+
+pub(crate) fn span(file: FileId, start: usize, end: usize) -> Span {
+    Span::new(file, start..end)
+}
