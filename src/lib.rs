@@ -76,11 +76,22 @@ impl Engine {
         let (documents, mut diagnostics) = input::load(&self.sources, file, format);
         let mut checked = Vec::new();
         for mut doc in documents {
+            // A loading error inside this document (a duplicate key) keeps it out.
+            let span = doc.root.span;
+            let load_error = diagnostics.iter().any(|d| {
+                let at = d.primary_span();
+                d.is_error()
+                    && at.file() == span.file()
+                    && span
+                        .range()
+                        .zip(at.range())
+                        .is_some_and(|(r, a)| r.start <= a.start && a.start <= r.end)
+            });
             let mut doc_diagnostics = Vec::new();
             let valid = check::validate::validate(&self.set, &mut doc.root, &mut doc_diagnostics);
             let has_error = doc_diagnostics.iter().any(|d| d.is_error());
             diagnostics.append(&mut doc_diagnostics);
-            let Some(valid) = valid.filter(|_| !has_error) else {
+            let Some(valid) = valid.filter(|_| !has_error && !load_error) else {
                 continue;
             };
             if !self.is_valid() {

@@ -783,10 +783,12 @@ impl ExprChecker<'_> {
             Ty::Num => Some(1),
             Ty::Date => Some(2),
             Ty::Dur => Some(3),
+            Ty::Str => Some(4),
             _ => None,
         };
         if let (Some(a), Some(b)) = (kind(lt), kind(rt)) {
-            if a != b {
+            // A date may be compared with a string holding a date.
+            if a != b && !matches!((a, b), (2, 4) | (4, 2)) {
                 let (l, r) = (self.describe(lt), self.describe(rt));
                 self.mismatch(span, format!("cannot compare a {l} with a {r}"));
             }

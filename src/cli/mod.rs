@@ -78,6 +78,24 @@ pub fn run(args: &[String], io: &mut Io) -> i32 {
                     }
                 }
                 _ => {
+                    // With `--format json` the JSON is printed whatever happens.
+                    let wants_json = args
+                        .windows(2)
+                        .any(|w| w[0] == "--format" && w[1] == "json")
+                        || args.iter().any(|a| a == "--format=json");
+                    if wants_json {
+                        let first = text.lines().next().unwrap_or("invalid command line");
+                        let message = first.strip_prefix("error: ").unwrap_or(first);
+                        let d = crate::diagnostic::Diagnostic::error("A401", message.to_string());
+                        let report = crate::report::Report {
+                            documents: Vec::new(),
+                            diagnostics: vec![d],
+                        };
+                        let set = crate::check::model::PolicySet::default();
+                        let sources = crate::source::SourceMap::new();
+                        io.stdout
+                            .push_str(&crate::report::json::render(&report, &set, &sources));
+                    }
                     io.stderr.push_str(&text);
                     2
                 }

@@ -376,3 +376,26 @@ fn core_number(text: &str) -> Option<f64> {
     }
     text.parse::<f64>().ok().filter(|n| n.is_finite())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceMap;
+
+    #[test]
+    fn spans_of_block_mappings() {
+        let mut sources = SourceMap::new();
+        let text = "kind: q\nid: X\nvendor:\n  name: A\n";
+        let file = sources.add("t.yaml", text);
+        let (docs, problems) = load(file, text);
+        assert!(problems.is_empty());
+        let root = &docs[0].root;
+        assert_eq!(root.span.range(), Some(0..text.len()));
+        let vendor = root.get("vendor").unwrap();
+        assert_eq!(sources.location(vendor.loc()), Some(("t.yaml", 3, 1)));
+        assert_eq!(
+            sources.location(vendor.get("name").unwrap().loc()),
+            Some(("t.yaml", 4, 3))
+        );
+    }
+}

@@ -18,7 +18,7 @@ fn location(sources: &SourceMap, span: Span) -> Value {
     }
 }
 
-fn diagnostic(sources: &SourceMap, d: &Diagnostic, fallback_path: Option<&str>) -> Value {
+pub fn diagnostic(sources: &SourceMap, d: &Diagnostic, fallback_path: Option<&str>) -> Value {
     let (path, line, column) = match d.location(sources) {
         Some((p, l, c)) => (Value::from(p), Value::from(l), Value::from(c)),
         None => (
@@ -27,7 +27,12 @@ fn diagnostic(sources: &SourceMap, d: &Diagnostic, fallback_path: Option<&str>) 
             Value::Null,
         ),
     };
-    json!({"path": path, "line": line, "column": column, "code": d.code, "message": d.message})
+    // Machine readers see no notes: the help ("did you mean") goes into the message.
+    let mut message = d.message.clone();
+    for help in d.notes.iter().filter_map(|n| n.strip_prefix("help: ")) {
+        message.push_str(&format!(" ({help})"));
+    }
+    json!({"path": path, "line": line, "column": column, "code": d.code, "message": message})
 }
 
 pub fn render(report: &Report, set: &PolicySet, sources: &SourceMap) -> String {

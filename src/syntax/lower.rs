@@ -574,6 +574,17 @@ impl<'t> Lowering<'t> {
                 },
                 None => self.invalid_literal(span, "this duration is out of range"),
             },
+            Rule::bad_number => {
+                let text = pair.as_str();
+                let unit: String = text
+                    .chars()
+                    .skip_while(|c| c.is_ascii_digit() || *c == '.')
+                    .collect();
+                let why = format!(
+                    "`{unit}` is not a duration unit: the units are `min` `h` `d` `w` `mo` `y`"
+                );
+                self.invalid_literal(span, &why)
+            }
             Rule::date => match crate::time::parse_date(pair.as_str()) {
                 Some(days) => Expr {
                     kind: ExprKind::Date(days),

@@ -97,6 +97,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::duration
         | Rule::percent
         | Rule::number
+        | Rule::bad_number
         | Rule::boolean => "an expression",
         Rule::cmp_op | Rule::kw_in | Rule::kw_matches => "a comparison",
         Rule::add_op | Rule::mul_op | Rule::kw_and | Rule::kw_or | Rule::kw_not => "an operator",
