@@ -25,9 +25,9 @@ fn parse_case(text: &str) -> Result<Case, String> {
     };
     let mut section: Option<(String, String)> = None;
     let mut body: Vec<&str> = Vec::new();
-    let mut flush = |section: &Option<(String, String)>,
-                     body: &mut Vec<&str>,
-                     case: &mut Case|
+    let flush = |section: &Option<(String, String)>,
+                 body: &mut Vec<&str>,
+                 case: &mut Case|
      -> Result<(), String> {
         let Some((name, arg)) = section else {
             body.clear();
@@ -120,7 +120,7 @@ fn scratch_dir() -> PathBuf {
 }
 
 fn run_policy(dir: &Path, args: &[String], stdin: &Option<String>) -> (i32, String, String) {
-    let input: Box<dyn std::io::Read> = Box::new(std::io::Cursor::new(
+    let input: Box<dyn std::io::Read + Send> = Box::new(std::io::Cursor::new(
         stdin.clone().unwrap_or_default().into_bytes(),
     ));
     let mut io = accord::cli::Io::new(dir.to_path_buf(), input);
@@ -452,4 +452,175 @@ fn cases() {
         failed.len(),
         failed.join("\n")
     );
+}
+
+// ---------------------------------------------------------------- robustness
+// Bad input of any kind gets a clear error, never a panic or a hang.
+
+fn check_in(dir: &Path, args: &[&str], stdin: &str) -> (i32, String) {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let (code, out, err) = run_policy(dir, &args, &Some(stdin.to_string()));
+    (code, format!("{out}{err}"))
+}
+
+const VALID_POLICY: &str =
+    "requirements q {\n  applies questionnaire\n  must named { require vendor.name != \"\" }\n}\n";
+
+/// A small deterministic generator (xorshift), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn every_prefix_of_the_example_policies_is_handled() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["examples/acme/policies", "stdlib"] {
+        for entry in std::fs::read_dir(root.join(dir)).expect("dir").flatten() {
+            files.push(std::fs::read_to_string(entry.path()).expect("policy text"));
+        }
+    }
+    for text in files {
+        let boundaries: Vec<usize> = (0..=text.len())
+            .filter(|i| text.is_char_boundary(*i))
+            .collect();
+        // Every prefix of short files; a spread of prefixes of long ones.
+        let step = (boundaries.len() / 400).max(1);
+        for i in boundaries.iter().step_by(step) {
+            let engine = accord::Engine::new(vec![("p.policy".into(), text[..*i].to_string())]);
+            // Every error has a code and a place in the text.
+            for d in engine.diagnostics.iter().filter(|d| d.is_error()) {
+                assert!(d.code.starts_with('A'), "{d:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn random_bytes_as_policy_and_document() {
+    let dir = scratch_dir();
+    std::fs::write(dir.join("ok.policy"), VALID_POLICY).expect("write");
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let alphabet: &[u8] = b"{}[]()\":,.-#?! \n\tabcdefrequiremustallin=<>0123456789%\\\xff\xc3";
+    for round in 0..200 {
+        let len = (rng.next() % 300) as usize;
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| alphabet[(rng.next() % alphabet.len() as u64) as usize])
+            .collect();
+        std::fs::write(dir.join("doc.yaml"), &bytes).expect("write");
+        std::fs::write(dir.join("doc.json"), &bytes).expect("write");
+        std::fs::write(dir.join("bad.policy"), &bytes).expect("write");
+        let (code, _) = check_in(
+            &dir,
+            &["check", "doc.yaml", "doc.json", "--policy", "ok.policy"],
+            "",
+        );
+        assert!(matches!(code, 0..=2), "round {round}: exit {code}");
+        let (code, _) = check_in(&dir, &["check", "--policy", "bad.policy"], "");
+        assert!(matches!(code, 0 | 2), "round {round}: exit {code}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn hostile_documents_get_clear_errors() {
+    let dir = scratch_dir();
+    std::fs::write(dir.join("ok.policy"), VALID_POLICY).expect("write");
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("deep.json", "[".repeat(100_000).into_bytes(), "A311"),
+        (
+            "deep.yaml",
+            "a: "
+                .repeat(1)
+                .into_bytes()
+                .into_iter()
+                .chain("[".repeat(100_000).into_bytes())
+                .collect(),
+            "A3",
+        ),
+        (
+            "bomb.yaml",
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n\
+             b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n\
+             d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n\
+             f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n\
+             h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\ni: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n"
+                .as_bytes()
+                .to_vec(),
+            "A311",
+        ),
+        (
+            "utf8.yaml",
+            b"kind: questionnaire\nid: \xff\xfe\n".to_vec(),
+            "A302",
+        ),
+        (
+            "huge.json",
+            b"{\"kind\": \"questionnaire\", \"id\": 1e999}".to_vec(),
+            "A301",
+        ),
+        (
+            "unterminated.json",
+            b"{\"kind\": \"questionn".to_vec(),
+            "A301",
+        ),
+        ("tabs.yaml", b"kind: x\n\t- y: [\n".to_vec(), "A301"),
+    ];
+    for (name, bytes, code) in cases {
+        std::fs::write(dir.join(name), &bytes).expect("write");
+        let (exit, out) = check_in(
+            &dir,
+            &["check", name, "--policy", "ok.policy", "--format", "json"],
+            "",
+        );
+        assert_eq!(exit, 2, "{name}: {out}");
+        let json: Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{name}: {e}: {out}"));
+        let codes: Vec<&str> = json["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["code"].as_str())
+            .collect();
+        assert!(
+            codes.iter().any(|c| c.starts_with(code)),
+            "{name}: {codes:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn hostile_policies_get_clear_errors() {
+    let dir = scratch_dir();
+    let deep = format!(
+        "must m {{ applies questionnaire require {}true{} }}\n",
+        "(".repeat(50_000),
+        ")".repeat(50_000)
+    );
+    let long_chain = format!(
+        "must m {{ applies questionnaire require {}1 > 0 }}\n",
+        "1 + ".repeat(20_000)
+    );
+    let many_rules: String = (0..20_000)
+        .map(|i| format!("must r{i} {{ applies questionnaire require vendor.name != \"\" }}\n"))
+        .collect();
+    for (name, text) in [
+        ("deep.policy", deep),
+        ("chain.policy", long_chain),
+        ("many.policy", many_rules),
+    ] {
+        std::fs::write(dir.join(name), text).expect("write");
+        let (exit, out) = check_in(&dir, &["check", "--policy", name, "--format", "json"], "");
+        assert!(exit == 0 || exit == 2, "{name}: {exit}");
+        assert!(serde_json::from_str::<Value>(&out).is_ok(), "{name}: {out}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -112,8 +112,7 @@ impl ExprChecker<'_> {
     pub fn check_condition(&mut self, e: &ast::Expr, scope: &mut Scope, what: &str) -> ir::Expr {
         let (ir, ty) = self.check(e, scope);
         if ty.definitely_not_bool() {
-            let records = &self.set.records;
-            let found = ty.describe(records);
+            let found = ty.describe();
             self.push(
                 Diagnostic::error("A202", format!("`{what}` needs a condition, found {found}"))
                     .at(e.span, format!("this is a {found}, not true or false"))
@@ -227,7 +226,7 @@ impl ExprChecker<'_> {
     }
 
     fn describe(&self, ty: &Ty) -> String {
-        ty.describe(&self.set.records)
+        ty.describe()
     }
 
     fn mismatch(&mut self, span: Span, message: String) {

@@ -906,7 +906,7 @@ impl Checker<'_> {
                     let elem = match ty.element() {
                         Some(t) => t,
                         None => {
-                            let found = ty.describe(&ec.set.records);
+                            let found = ty.describe();
                             ec.diagnostics.push(
                                 Diagnostic::error(
                                     "A206",

@@ -134,7 +134,7 @@ pub enum FieldTy {
 }
 
 impl FieldTy {
-    pub fn describe(&self, records: &[Record]) -> String {
+    pub fn describe(&self) -> String {
         match self {
             FieldTy::String => "string".into(),
             FieldTy::Int => "int".into(),
@@ -142,8 +142,8 @@ impl FieldTy {
             FieldTy::Bool => "bool".into(),
             FieldTy::Date => "date".into(),
             FieldTy::Duration => "duration".into(),
-            FieldTy::List(t) => format!("[{}]", t.describe(records)),
-            FieldTy::Map(t) => format!("map({})", t.describe(records)),
+            FieldTy::List(t) => format!("[{}]", t.describe()),
+            FieldTy::Map(t) => format!("map({})", t.describe()),
             FieldTy::Record(_) => "record".into(),
             FieldTy::DeclRef(k) => match k {
                 DeclKind::Data => "data".into(),

@@ -123,13 +123,8 @@ impl SchemaBuilder<'_> {
                 let Some(new) = self.field_ty(new) else {
                     return;
                 };
-                if !same_base(old, &new, &self.set.records) {
-                    let records = &self.set.records;
-                    let why = format!(
-                        "as `{}`, but it is `{}`",
-                        new.describe(records),
-                        old.describe(records)
-                    );
+                if !same_base(old, &new) {
+                    let why = format!("as `{}`, but it is `{}`", new.describe(), old.describe());
                     conflict(self, &why);
                     return;
                 }
@@ -185,10 +180,10 @@ impl SchemaBuilder<'_> {
     }
 }
 
-fn same_base(a: &FieldTy, b: &FieldTy, records: &[Record]) -> bool {
+fn same_base(a: &FieldTy, b: &FieldTy) -> bool {
     match (a, b) {
         (FieldTy::List(x), FieldTy::List(y)) | (FieldTy::Map(x), FieldTy::Map(y)) => {
-            same_base(x, y, records)
+            same_base(x, y)
         }
         (FieldTy::Record(_), FieldTy::Record(_)) => true,
         _ => a == b,

@@ -1,6 +1,6 @@
 //! Static types of expressions, as far as the checker can know them.
 
-use super::model::{DeclKind, FieldTy, Record, RecordId};
+use super::model::{DeclKind, FieldTy, RecordId};
 use super::words::WordSet;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -39,8 +39,7 @@ impl Ty {
         }
     }
 
-    pub fn describe(&self, records: &[Record]) -> String {
-        let _ = records;
+    pub fn describe(&self) -> String {
         match self {
             Ty::Any => "any value".into(),
             Ty::Bool => "bool".into(),
@@ -48,8 +47,8 @@ impl Ty {
             Ty::Str => "string".into(),
             Ty::Date => "date".into(),
             Ty::Dur => "duration".into(),
-            Ty::List(t) => format!("[{}]", t.describe(records)),
-            Ty::Map(t) => format!("map({})", t.describe(records)),
+            Ty::List(t) => format!("[{}]", t.describe()),
+            Ty::Map(t) => format!("map({})", t.describe()),
             Ty::Record(_) => "record".into(),
             Ty::Decl(k) => k.word().into(),
             Ty::DeclName(k) => format!("{} name", k.word()),

@@ -167,7 +167,7 @@ impl Validator<'_> {
                         .note(format!(
                             "`{}` is a {}",
                             join(path, name),
-                            field.ty.describe(&self.set.records)
+                            field.ty.describe()
                         )),
                 );
             }

@@ -14,13 +14,13 @@ pub struct Io {
     /// Relative paths are resolved against this directory.
     pub cwd: PathBuf,
     /// Standard input, read when a document path is `-`.
-    pub stdin: Box<dyn Read>,
+    pub stdin: Box<dyn Read + Send>,
     pub stdout: String,
     pub stderr: String,
 }
 
 impl Io {
-    pub fn new(cwd: PathBuf, stdin: Box<dyn Read>) -> Io {
+    pub fn new(cwd: PathBuf, stdin: Box<dyn Read + Send>) -> Io {
         Io {
             cwd,
             stdin,
@@ -58,8 +58,27 @@ pub enum OutputFormat {
     Json,
 }
 
+/// The checker recurses over nested input (bounded by `limits`); this stack
+/// keeps every bounded input far from the edge whatever thread calls `run`.
+const STACK_BYTES: usize = 256 * 1024 * 1024;
+
 /// Runs the command line `args` (without the program name); returns the exit status.
 pub fn run(args: &[String], io: &mut Io) -> i32 {
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .stack_size(STACK_BYTES)
+            .spawn_scoped(scope, || run_here(args, io));
+        match worker.map(|w| w.join()) {
+            Ok(Ok(code)) => code,
+            _ => {
+                eprintln!("error: the checker stopped unexpectedly");
+                3
+            }
+        }
+    })
+}
+
+fn run_here(args: &[String], io: &mut Io) -> i32 {
     let argv = std::iter::once("policy".to_string()).chain(args.iter().cloned());
     let cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,

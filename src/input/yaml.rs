@@ -1,7 +1,6 @@
 //! A YAML reader on saphyr-parser's events, which carry positions. Scalars are
 //! resolved with the YAML 1.2 core schema: `yes`, `no` and `on` are strings.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use indexmap::IndexMap;
@@ -304,8 +303,8 @@ impl Builder<'_> {
 }
 
 /// The YAML 1.2 core schema for plain scalars; quoted scalars are strings.
-fn resolve(value: &Cow<'_, str>, style: ScalarStyle, tag: Option<&str>) -> NodeValue {
-    let text = value.as_ref();
+fn resolve(value: &str, style: ScalarStyle, tag: Option<&str>) -> NodeValue {
+    let text = value;
     match tag {
         Some("!!str") | Some("tag:yaml.org,2002:str") => return NodeValue::Str(text.to_string()),
         Some("!!null") => return NodeValue::Null,

@@ -329,20 +329,25 @@ impl<'t> Lowering<'t> {
         self.depth += 1;
         if self.depth > MAX_EXPR_DEPTH {
             self.depth -= 1;
-            if !self.diagnostics.iter().any(|d| d.code == "A005") {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        "A005",
-                        format!("expression nested more than {MAX_EXPR_DEPTH} deep"),
-                    )
-                    .at(span.start_point(), "too deep from here on"),
-                );
-            }
+            self.too_deep(span);
             return Self::error_expr(span);
         }
         let expr = self.expr_inner(pair, span);
         self.depth -= 1;
         expr
+    }
+
+    fn too_deep(&mut self, span: Span) {
+        if !self.diagnostics.iter().any(|d| d.code == "A005") {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "A005",
+                    format!("expression nested more than {MAX_EXPR_DEPTH} deep"),
+                )
+                .at(span.start_point(), "too deep from here on")
+                .note("help: split it with `let` or a `fn`"),
+            );
+        }
     }
 
     fn binary_chain(&mut self, pair: Pair<'_, Rule>) -> Expr {
@@ -351,7 +356,15 @@ impl<'t> Lowering<'t> {
             return Self::error_expr(Span::Synthetic);
         };
         let mut left = self.expr(first);
+        let mut operators = 0usize;
         while let Some(op) = inner.next() {
+            // A long chain is a deep tree for the checker and the evaluator.
+            operators += 1;
+            if operators + self.depth > MAX_EXPR_DEPTH {
+                let span = left.span;
+                self.too_deep(span);
+                return Self::error_expr(span);
+            }
             let op = match op.as_rule() {
                 Rule::kw_or => BinOp::Or,
                 Rule::kw_and => BinOp::And,
