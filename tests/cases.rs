@@ -619,3 +619,76 @@ fn hostile_policies_get_clear_errors() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ---------------------------------------------------------------- the example
+
+/// The bundled example: what its README promises, and its JSON results
+/// reviewed as a snapshot.
+#[test]
+fn example_acme() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let args: Vec<String> = [
+        "check",
+        "examples/acme/documents",
+        "--policy",
+        "examples/acme/policies",
+        "--today",
+        "2026-11-21",
+        "--format",
+        "json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (code, out, _) = run_policy(root, &args, &None);
+    assert_eq!(code, 1, "a vendor is eliminated");
+    let json: Value = serde_json::from_str(&out).expect("JSON output");
+    assert_eq!(json["format"], "accord.check/v1");
+    assert_eq!(json["summary"]["documents"], 10);
+    assert_eq!(json["summary"]["errors"], 0);
+    let verdict = |id: &str| {
+        documents_with_id(&json, id).first().map(|d| {
+            (
+                d["verdict"].as_str().unwrap_or("").to_string(),
+                d["score"].as_f64(),
+            )
+        })
+    };
+    assert_eq!(verdict("Quillhire"), Some(("fail".into(), Some(20.0))));
+    assert_eq!(verdict("Talentora"), Some(("warn".into(), Some(85.0))));
+    assert_eq!(verdict("Vettly"), Some(("warn".into(), Some(50.0))));
+    assert_eq!(verdict("CR-2026-041"), Some(("pass".into(), None)));
+    assert_eq!(verdict("CR-2026-044"), Some(("fail".into(), None)));
+    assert_eq!(verdict("CR-2026-047"), Some(("fail".into(), None)));
+    assert_eq!(verdict("go-live-berlin-pilot"), Some(("pass".into(), None)));
+    assert_eq!(verdict("go-live-nyc-pilot"), Some(("fail".into(), None)));
+    // The policy set itself is valid: the same run without documents exits 0.
+    let (code, _, _) = run_policy(
+        root,
+        &["check", "--policy", "examples/acme/policies"].map(String::from),
+        &None,
+    );
+    assert_eq!(code, 0);
+    // `policy.toml` in the example's folder names the same policies.
+    let (code, out_toml, _) = run_policy(
+        &root.join("examples/acme"),
+        &[
+            "check",
+            "documents",
+            "--today",
+            "2026-11-21",
+            "--format",
+            "json",
+        ]
+        .map(String::from),
+        &None,
+    );
+    assert_eq!(code, 1);
+    let json_toml: Value = serde_json::from_str(&out_toml).expect("JSON output");
+    assert_eq!(json_toml["summary"], json["summary"]);
+
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root.join("tests/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!("example_acme_json", out));
+}
