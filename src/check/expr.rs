@@ -114,9 +114,12 @@ impl ExprChecker<'_> {
         if ty.definitely_not_bool() {
             let found = ty.describe();
             self.push(
-                Diagnostic::error("A202", format!("`{what}` needs a condition, found {found}"))
-                    .at(e.span, format!("this is a {found}, not true or false"))
-                    .note("help: compare it, e.g. `== \"EU\"`, or test it with `exists(...)`"),
+                Diagnostic::error(
+                    "A202",
+                    format!("`{what}` needs a condition, found {}", with_article(&found)),
+                )
+                .at(e.span, format!("this is a {found}, not true or false"))
+                .note("help: compare it, e.g. `== \"EU\"`, or test it with `exists(...)`"),
             );
         }
         ir
@@ -135,6 +138,7 @@ impl ExprChecker<'_> {
             ExprKind::Date(d) => (ir::Expr::new(Ir::Const(Const::Date(*d)), span), Ty::Date),
             ExprKind::Str(parts) => self.string(parts, span, scope),
             ExprKind::Paren(inner) => self.check_inner(inner, scope, in_path),
+            ExprKind::Invalid => error(span),
             ExprKind::List(items) => {
                 let mut elem_ty = None;
                 let mut out = Vec::new();
@@ -239,7 +243,10 @@ impl ExprChecker<'_> {
             self.push(
                 Diagnostic::error(
                     "A202",
-                    format!("`{what}` needs true or false, found {found}"),
+                    format!(
+                        "`{what}` needs true or false, found {}",
+                        with_article(&found)
+                    ),
                 )
                 .at(span, format!("this is a {found}")),
             );
@@ -252,8 +259,11 @@ impl ExprChecker<'_> {
             None => {
                 let found = self.describe(ty);
                 self.push(
-                    Diagnostic::error("A206", format!("`{what}` needs a list, found {found}"))
-                        .at(span, format!("this is a {found}, not a list")),
+                    Diagnostic::error(
+                        "A206",
+                        format!("`{what}` needs a list, found {}", with_article(&found)),
+                    )
+                    .at(span, format!("this is a {found}, not a list")),
                 );
                 Ty::Any
             }
@@ -666,11 +676,15 @@ impl ExprChecker<'_> {
                             Ty::Bool,
                         ),
                         Err(e) => {
-                            let why = e.to_string();
-                            let why = why.lines().last().unwrap_or("invalid").trim().to_string();
+                            let text = e.to_string();
+                            let why = text.lines().last().unwrap_or("invalid").trim();
+                            let why = why.strip_prefix("error: ").unwrap_or(why).to_string();
                             self.push(
-                                Diagnostic::error("A209", "invalid regular expression")
-                                    .at(right.span, why),
+                                Diagnostic::error(
+                                    "A209",
+                                    format!("invalid regular expression: {why}"),
+                                )
+                                .at(right.span, why),
                             );
                             error(span)
                         }
@@ -760,7 +774,14 @@ impl ExprChecker<'_> {
         if let (Some(a), Some(b)) = (class(lt), class(rt)) {
             if a != b {
                 let (l, r) = (self.describe(lt), self.describe(rt));
-                self.mismatch(span, format!("a {l} is never equal to a {r}"));
+                self.mismatch(
+                    span,
+                    format!(
+                        "{} is never equal to {}",
+                        with_article(&l),
+                        with_article(&r)
+                    ),
+                );
             }
         }
     }
@@ -789,7 +810,14 @@ impl ExprChecker<'_> {
             // A date may be compared with a string holding a date.
             if a != b && !matches!((a, b), (2, 4) | (4, 2)) {
                 let (l, r) = (self.describe(lt), self.describe(rt));
-                self.mismatch(span, format!("cannot compare a {l} with a {r}"));
+                self.mismatch(
+                    span,
+                    format!(
+                        "cannot compare {} with {}",
+                        with_article(&l),
+                        with_article(&r)
+                    ),
+                );
             }
         }
     }
@@ -910,8 +938,11 @@ impl ExprChecker<'_> {
         if matches!(builtin, Builtin::Sum | Builtin::Min | Builtin::Max) && !first.is_list_like() {
             let found = self.describe(&first);
             self.push(
-                Diagnostic::error("A206", format!("`{text}` needs a list, found {found}"))
-                    .at(args.first().map(|a| a.span).unwrap_or(span), "not a list"),
+                Diagnostic::error(
+                    "A206",
+                    format!("`{text}` needs a list, found {}", with_article(&found)),
+                )
+                .at(args.first().map(|a| a.span).unwrap_or(span), "not a list"),
             );
         }
         (ir::Expr::new(Ir::Builtin(builtin, irs), span), ty)
@@ -998,5 +1029,17 @@ impl ExprChecker<'_> {
             ),
             ty,
         )
+    }
+}
+
+/// A type's description with its article: "a string", "an int", "a [string]".
+fn with_article(found: &str) -> String {
+    if found.starts_with("collection") || found.starts_with("any ") {
+        return found.to_string();
+    }
+    match found.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {found}"),
+        Some('[') => format!("a list {found}"),
+        _ => format!("a {found}"),
     }
 }

@@ -3,6 +3,13 @@
 //! lowered. Checking never evaluates anything and never stops at the first
 //! error: it reports every problem of the set in one run.
 
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 pub mod expr;
 pub mod ir;
 pub mod keys;
@@ -415,13 +422,16 @@ impl Checker<'_> {
 
     /// A key's value as a constant of its declared type.
     fn constant(&mut self, spec: &KeySpec, value: &ast::Expr) -> Option<Const> {
+        if matches!(value.kind, ExprKind::Invalid) {
+            return None; // already reported where it was read
+        }
         let wrong = |me: &mut Self| {
             me.diagnostics.push(
                 Diagnostic::error(
                     "A113",
                     format!("`{}` needs {}", spec.key, spec.ty.describe()),
                 )
-                .at(value.span, "not the right kind of value"),
+                .at(value.span, format!("expected {}", spec.ty.describe())),
             );
             None
         };
@@ -1323,6 +1333,7 @@ fn collect_calls(e: &ast::Expr, out: &mut Vec<String>) {
             collect_calls(b, out);
         }
         ExprKind::Bool(_)
+        | ExprKind::Invalid
         | ExprKind::Number(_)
         | ExprKind::Duration(_)
         | ExprKind::Date(_)

@@ -1,20 +1,41 @@
 //! "Did you mean": the closest candidate by edit distance, when close enough.
 
-/// Levenshtein distance over characters, bounded to short names.
+/// Edit distance counting a swap of two neighbouring letters as one edit
+/// (optimal string alignment): `hirs` is one edit from `hris`.
 fn distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        current[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    let at = |i: usize, j: usize| i * width + j;
+    for i in 0..=a.len() {
+        if let Some(cell) = d.get_mut(at(i, 0)) {
+            *cell = i;
         }
-        std::mem::swap(&mut previous, &mut current);
     }
-    previous[b.len()]
+    for j in 0..=b.len() {
+        if let Some(cell) = d.get_mut(at(0, j)) {
+            *cell = j;
+        }
+    }
+    let get =
+        |d: &Vec<usize>, i: usize, j: usize| d.get(at(i, j)).copied().unwrap_or(usize::MAX / 2);
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let (ca, cb) = (a.get(i - 1), b.get(j - 1));
+            let cost = usize::from(ca != cb);
+            let mut best = (get(&d, i - 1, j) + 1)
+                .min(get(&d, i, j - 1) + 1)
+                .min(get(&d, i - 1, j - 1) + cost);
+            if i > 1 && j > 1 && ca == b.get(j - 2) && a.get(i - 2) == cb {
+                best = best.min(get(&d, i - 2, j - 2) + 1);
+            }
+            if let Some(cell) = d.get_mut(at(i, j)) {
+                *cell = best;
+            }
+        }
+    }
+    get(&d, a.len(), b.len())
 }
 
 /// The candidate closest to `name`, if it is a plausible typo of it.
@@ -46,6 +67,13 @@ pub fn did_you_mean<'a>(
 
 #[cfg(test)]
 mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )]
+
     use super::*;
 
     #[test]
@@ -59,6 +87,7 @@ mod tests {
             Some("confidential")
         );
         assert_eq!(did_you_mean("xyz", ["encryption"]), None);
+        assert_eq!(did_you_mean("hirs", ["hris", "ats"]), Some("hris"));
         assert_eq!(
             did_you_mean("questionaire", ["questionnaire", "manifest"]),
             Some("questionnaire")

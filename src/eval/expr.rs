@@ -689,7 +689,10 @@ impl<'a> Evaluator<'a> {
                 None => Value::missing(format!("date(\"{}\")", display(&first, self.set)), span),
             },
             Builtin::Sum | Builtin::Min | Builtin::Max => {
-                let items = match self.items(&first, &args[0]) {
+                let Some(list_expr) = args.first() else {
+                    return bad();
+                };
+                let items = match self.items(&first, list_expr) {
                     Ok(items) => items,
                     Err(m) => return m,
                 };

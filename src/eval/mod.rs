@@ -1,6 +1,13 @@
 //! Evaluation: checked rules on validated documents. Nothing here can fail on
 //! user input; a value that is not there is `missing`, never an error.
 
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 pub mod expr;
 pub mod rules;
 pub mod value;

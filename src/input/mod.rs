@@ -1,6 +1,13 @@
 //! Documents: YAML and JSON read into [`Node`] trees that keep the place of
 //! every key and value. Loading never panics and is bounded by [`crate::limits`].
 
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod json;
 mod yaml;
 

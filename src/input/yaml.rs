@@ -378,6 +378,13 @@ fn core_number(text: &str) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )]
+
     use super::*;
     use crate::source::SourceMap;
 

@@ -222,6 +222,8 @@ pub enum ExprKind {
     Binary(BinOp, Box<Expr>, Box<Expr>),
     Quantifier(Quantifier, Name, Box<Expr>, Box<Expr>),
     Paren(Box<Expr>),
+    /// A literal that did not read (already reported): checks as nothing.
+    Invalid,
 }
 
 #[derive(Clone, Debug)]

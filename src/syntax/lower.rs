@@ -621,7 +621,10 @@ impl<'t> Lowering<'t> {
             Diagnostic::error("A004", format!("invalid literal `{}`", self.slice(span)))
                 .at(span, why),
         );
-        Self::error_expr(span)
+        Expr {
+            kind: ExprKind::Invalid,
+            span,
+        }
     }
 
     fn string_parts(&mut self, pair: Pair<'_, Rule>) -> Vec<StrPart> {

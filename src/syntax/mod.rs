@@ -2,6 +2,13 @@
 //! every error it found. A file is first split into top-level items, so a
 //! broken item is skipped and the ones after it are still parsed.
 
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 pub mod ast;
 mod lower;
 mod parser;
@@ -19,7 +26,42 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
             diagnostics.push(problem.into_diagnostic(file));
             continue;
         }
-        match parser::parse_item(&text[chunk.range.clone()]) {
+        // An item whose brackets are still open where the next one starts is
+        // parsed with them closed, so its declarations are not lost.
+        let mut item_text = text.get(chunk.range.clone()).unwrap_or("").to_string();
+        if let Some(&(opener, bracket)) = chunk.unclosed.first() {
+            item_text.push('\n');
+            for (_, b) in chunk.unclosed.iter().rev() {
+                item_text.push(match b {
+                    b'{' => '}',
+                    b'(' => ')',
+                    _ => ']',
+                });
+            }
+            let next = chunk.range.end;
+            let what = bracket as char;
+            let mut d = Diagnostic::error("A001", format!("`{what}` is never closed"))
+                .at(span(file, opener, opener + 1), "opened here");
+            let following = text
+                .get(next..)
+                .map(|r| next + (r.len() - r.trim_start().len()))
+                .unwrap_or(next);
+            if following < text.len() {
+                d = d.also(
+                    span(file, following, following),
+                    "the next declaration starts here",
+                );
+            }
+            diagnostics.push(d.note(format!(
+                "help: add `{}` where the block ends",
+                match bracket {
+                    b'{' => '}',
+                    b'(' => ')',
+                    _ => ']',
+                }
+            )));
+        }
+        match parser::parse_item(&item_text) {
             Ok(pair) => {
                 let mut lowering = lower::Lowering::new(file, text, chunk.range.start);
                 let item = lowering.item(pair);

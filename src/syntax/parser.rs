@@ -139,6 +139,47 @@ fn found_at(text: &str, offset: usize) -> String {
     }
 }
 
+/// The raw token at `offset` (an operator run, a word, or one character).
+fn token_at(text: &str, offset: usize) -> &str {
+    let rest = text.get(offset..).unwrap_or("");
+    let len = match rest.chars().next() {
+        None => 0,
+        Some(c) if c.is_alphanumeric() || c == '_' => rest
+            .char_indices()
+            .find(|(_, c)| !(c.is_alphanumeric() || *c == '_'))
+            .map(|(i, _)| i)
+            .unwrap_or(rest.len()),
+        Some(c) if "&|=!<>".contains(c) => rest
+            .char_indices()
+            .find(|(_, c)| !"&|=!<>".contains(*c))
+            .map(|(i, _)| i)
+            .unwrap_or(rest.len()),
+        Some(c) => c.len_utf8(),
+    };
+    rest.get(..len).unwrap_or("")
+}
+
+/// The word just before `offset`, with its start.
+fn word_before(text: &str, offset: usize) -> Option<(usize, &str)> {
+    let before = text.get(..offset)?.trim_end();
+    let start = before
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
+        .last()
+        .map(|(i, _)| i)?;
+    Some((start, before.get(start..)?))
+}
+
+/// Expectations that only say an expression could go on: noise when
+/// something else was possible too.
+fn is_continuation(what: &str) -> bool {
+    matches!(
+        what,
+        "an operator" | "`.`" | "`[`" | "a comparison" | "`for`" | "`if`" | "end of item"
+    )
+}
+
 pub(super) fn syntax_diagnostic(
     file: FileId,
     text: &str,
@@ -149,40 +190,106 @@ pub(super) fn syntax_diagnostic(
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
-    let offset = base + local;
-    let message = match &error.variant {
+    // Errors in the closers the parser added for an unclosed item land at its end.
+    let offset = (base + local).min(text.len());
+    let offset = offset
+        + text
+            .get(offset..)
+            .map(|r| r.len() - r.trim_start_matches([' ', '\t']).len())
+            .unwrap_or(0);
+    let token = token_at(text, offset);
+    let width = if token.is_empty() {
+        text.get(offset..)
+            .and_then(|r| r.chars().next())
+            .filter(|c| *c != '\n')
+            .map(|c| c.len_utf8())
+            .unwrap_or(0)
+    } else {
+        token.len()
+    };
+    let end = offset + width;
+    let here = super::span(file, offset, end.max(offset));
+    if error.to_string().contains("call limit") {
+        return Diagnostic::error("A005", "this item is too complex to parse")
+            .at(here, "parsing gave up here");
+    }
+    let expected: Vec<&str> = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => {
-            let mut expected: Vec<&str> = positives.iter().filter_map(|r| describe(*r)).collect();
-            expected.dedup();
-            let mut unique = Vec::new();
-            for e in expected {
+            let mut unique: Vec<&str> = Vec::new();
+            for e in positives.iter().filter_map(|r| describe(*r)) {
                 if !unique.contains(&e) {
                     unique.push(e);
                 }
             }
-            let found = found_at(text, offset);
-            match unique.as_slice() {
-                [] => format!("unexpected {found}"),
-                [one] => format!("expected {one}, found {found}"),
-                many => {
-                    let (last, rest) = many.split_last().unwrap_or((&"", &[]));
-                    format!("expected {} or {last}, found {found}", rest.join(", "))
-                }
+            unique
+        }
+        ErrorVariant::CustomError { message } => {
+            return Diagnostic::error("A001", message.clone()).at(here, "here");
+        }
+    };
+    let found = found_at(text, offset);
+    // Operators from other languages.
+    let operator_help = match token {
+        "&&" | "&" => Some(("and", token)),
+        "||" | "|" => Some(("or", token)),
+        "!" => Some(("not", token)),
+        "===" => Some(("==", token)),
+        _ => None,
+    };
+    if let Some((word, tok)) = operator_help {
+        return Diagnostic::error("A001", format!("`{tok}` is not an operator"))
+            .at(here, "not an Accord operator")
+            .note(format!("help: write `{word}`"));
+    }
+    if token == "=" {
+        return Diagnostic::error("A001", "unexpected `=`")
+            .at(here, "not an operator here")
+            .note("help: to compare, write `==`; to name a value, write `let NAME = ...`");
+    }
+    if text.get(offset..).is_some_and(|r| r.starts_with('\'')) {
+        return Diagnostic::error("A001", "strings are written in double quotes")
+            .at(here, "a single quote")
+            .note("help: write `\"...\"`");
+    }
+    let only_expression = expected
+        .iter()
+        .all(|e| *e == "an expression" || is_continuation(e));
+    let at_end = matches!(
+        found.as_str(),
+        "`}`" | "end of line" | "end of file" | "`)`" | "`]`"
+    );
+    if only_expression && at_end {
+        if let Some((start, word)) = word_before(text, offset) {
+            if start >= base {
+                return Diagnostic::error("A001", format!("`{word}` needs a value"))
+                    .at(
+                        super::span(file, start, start + word.len()),
+                        "a value should follow",
+                    )
+                    .also(here, format!("found {found} instead"));
             }
         }
-        ErrorVariant::CustomError { message } => message.clone(),
-    };
-    let end = text[offset.min(text.len())..]
-        .chars()
-        .next()
-        .filter(|c| *c != '\n')
-        .map(|c| offset + c.len_utf8())
-        .unwrap_or(offset);
-    let mut diagnostic =
-        Diagnostic::error("A001", message).at(super::span(file, offset, end), "unexpected here");
-    if error.to_string().contains("call limit") {
-        diagnostic = Diagnostic::error("A005", "this item is too complex to parse")
-            .at(super::span(file, offset, end), "parsing gave up here");
     }
-    diagnostic
+    if expected.contains(&"an entry") {
+        return Diagnostic::error("A001", format!("unexpected {found}"))
+            .at(here, "not an entry of this block")
+            .note("help: every entry starts with a key (such as `require`, `owner`, `applies`); `}` closes the block");
+    }
+    let mut shown: Vec<&str> = expected
+        .iter()
+        .copied()
+        .filter(|e| !is_continuation(e))
+        .collect();
+    if shown.is_empty() {
+        shown = expected.clone();
+    }
+    let message = match shown.as_slice() {
+        [] => format!("unexpected {found}"),
+        [one] => format!("expected {one}, found {found}"),
+        many => {
+            let (last, rest) = many.split_last().unwrap_or((&"", &[]));
+            format!("expected {} or {last}, found {found}", rest.join(", "))
+        }
+    };
+    Diagnostic::error("A001", message).at(here, "unexpected here")
 }

@@ -16,6 +16,9 @@ pub struct Chunk {
     pub range: Range<usize>,
     /// A problem found while splitting, reported instead of parsing.
     pub problem: Option<Problem>,
+    /// Brackets still open where the next item starts: the parser closes them
+    /// (so the item is not lost) and reports each opener.
+    pub unclosed: Vec<(usize, u8)>,
 }
 
 pub enum Problem {
@@ -68,9 +71,7 @@ fn only_top_level(word: &str) -> bool {
 fn declaration_keyword(line: &str) -> Option<&'static str> {
     for keyword in TOP_KEYWORDS {
         if let Some(rest) = line.strip_prefix(keyword) {
-            let mut chars = rest.chars();
-            let first = chars.next();
-            if !matches!(first, Some(' ') | Some('\t')) {
+            if !rest.starts_with([' ', '\t']) {
                 continue;
             }
             let next = rest.trim_start_matches([' ', '\t']).chars().next();
@@ -82,44 +83,55 @@ fn declaration_keyword(line: &str) -> Option<&'static str> {
     None
 }
 
-pub fn split_items(text: &str) -> Vec<Chunk> {
-    let bytes = text.as_bytes();
-    let mut chunks: Vec<Chunk> = Vec::new();
-    let mut start: Option<usize> = None;
-    let mut problem: Option<Problem> = None;
-    let mut depth: usize = 0;
-    let mut i = 0;
-    let mut at_line_start = true;
+struct Splitter<'t> {
+    text: &'t str,
+    chunks: Vec<Chunk>,
+    start: Option<usize>,
+    problem: Option<Problem>,
+    open: Vec<(usize, u8)>,
+}
 
-    let finish = |chunks: &mut Vec<Chunk>,
-                  start: &mut Option<usize>,
-                  end: usize,
-                  problem: &mut Option<Problem>| {
-        if let Some(s) = start.take() {
-            let trimmed_end = s + text[s..end].trim_end().len();
+impl Splitter<'_> {
+    fn finish(&mut self, end: usize) {
+        if let Some(s) = self.start.take() {
+            let body = self.text.get(s..end).unwrap_or("");
+            let trimmed_end = s + body.trim_end().len();
             if trimmed_end > s {
-                chunks.push(Chunk {
+                self.chunks.push(Chunk {
                     range: s..trimmed_end,
-                    problem: problem.take(),
+                    problem: self.problem.take(),
+                    unclosed: std::mem::take(&mut self.open),
                 });
             }
         }
-        *problem = None;
-    };
+        self.problem = None;
+        self.open.clear();
+    }
+}
 
-    while i < bytes.len() {
-        let b = bytes[i];
+pub fn split_items(text: &str) -> Vec<Chunk> {
+    let bytes = text.as_bytes();
+    let mut sp = Splitter {
+        text,
+        chunks: Vec::new(),
+        start: None,
+        problem: None,
+        open: Vec::new(),
+    };
+    let mut i = 0;
+    let mut at_line_start = true;
+    while let Some(&b) = bytes.get(i) {
         if at_line_start {
-            let indent = text[i..]
+            let rest = text.get(i..).unwrap_or("");
+            let indent = rest
                 .bytes()
                 .take_while(|c| *c == b' ' || *c == b'\t')
                 .count();
             let line_start = i + indent;
-            if let Some(keyword) = declaration_keyword(&text[line_start..]) {
-                if depth == 0 || (indent == 0 && only_top_level(keyword)) {
-                    finish(&mut chunks, &mut start, i, &mut problem);
-                    start = Some(line_start);
-                    depth = 0;
+            if let Some(keyword) = declaration_keyword(rest.get(indent..).unwrap_or("")) {
+                if sp.open.is_empty() || (indent == 0 && only_top_level(keyword)) {
+                    sp.finish(i);
+                    sp.start = Some(line_start);
                 }
             }
             at_line_start = false;
@@ -127,11 +139,9 @@ pub fn split_items(text: &str) -> Vec<Chunk> {
             continue;
         }
         match b {
-            b'\n' => {
-                at_line_start = true;
-            }
+            b'\n' => at_line_start = true,
             b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
+                while bytes.get(i).is_some_and(|c| *c != b'\n') {
                     i += 1;
                 }
                 continue;
@@ -140,8 +150,8 @@ pub fn split_items(text: &str) -> Vec<Chunk> {
                 let open = i;
                 i += 1;
                 let mut closed = false;
-                while i < bytes.len() {
-                    match bytes[i] {
+                while let Some(&c) = bytes.get(i) {
+                    match c {
                         b'\\' => i += 2,
                         b'"' => {
                             closed = true;
@@ -152,39 +162,46 @@ pub fn split_items(text: &str) -> Vec<Chunk> {
                     }
                 }
                 if !closed {
-                    if start.is_none() {
-                        start = Some(open);
-                    }
-                    if problem.is_none() {
-                        problem = Some(Problem::UnterminatedString(open));
+                    sp.start.get_or_insert(open);
+                    if sp.problem.is_none() {
+                        sp.problem = Some(Problem::UnterminatedString(open));
                     }
                     continue;
                 }
             }
             b'{' | b'(' | b'[' => {
-                depth += 1;
-                if depth > MAX_NESTING && problem.is_none() {
-                    problem = Some(Problem::TooDeep(i));
+                sp.start.get_or_insert(i);
+                sp.open.push((i, b));
+                if sp.open.len() > MAX_NESTING && sp.problem.is_none() {
+                    sp.problem = Some(Problem::TooDeep(i));
                 }
             }
-            b'}' | b')' | b']' => depth = depth.saturating_sub(1),
+            b'}' | b')' | b']' => {
+                sp.start.get_or_insert(i);
+                sp.open.pop();
+            }
             b' ' | b'\t' | b'\r' => {}
             _ => {
-                if start.is_none() {
-                    // Text before any declaration keyword: parse it anyway, so
-                    // the user hears what is wrong with it.
-                    start = Some(i);
-                }
+                // Text before any declaration keyword: parse it anyway, so
+                // the user hears what is wrong with it.
+                sp.start.get_or_insert(i);
             }
         }
         i += 1;
     }
-    finish(&mut chunks, &mut start, text.len(), &mut problem);
-    chunks
+    sp.finish(text.len());
+    sp.chunks
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )]
+
     use super::*;
 
     fn pieces(text: &str) -> Vec<&str> {
@@ -229,5 +246,12 @@ mod tests {
             Some(Problem::UnterminatedString(7))
         ));
         assert!(chunks[1].problem.is_none());
+    }
+
+    #[test]
+    fn unclosed_brackets_are_remembered() {
+        let chunks = split_items("role a {\n  department hr\nrole b { department it }");
+        assert_eq!(chunks[0].unclosed, vec![(7, b'{')]);
+        assert!(chunks[1].unclosed.is_empty());
     }
 }
