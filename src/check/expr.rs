@@ -126,7 +126,7 @@ impl ExprChecker<'_> {
     }
 
     fn path_text(&self, span: Span) -> Rc<str> {
-        Rc::from(self.sources.snippet(span))
+        Rc::from(self.sources.snippet(span).trim())
     }
 
     fn check_inner(&mut self, e: &ast::Expr, scope: &mut Scope, in_path: bool) -> Checked {
@@ -766,7 +766,8 @@ impl ExprChecker<'_> {
                 Ty::Str => 1,
                 Ty::Num => 2,
                 Ty::Bool => 3,
-                Ty::Date => 4,
+                // A date compares with a string holding a date.
+                Ty::Date => 1,
                 Ty::Dur => 5,
                 _ => return None,
             })

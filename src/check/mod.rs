@@ -147,6 +147,8 @@ pub fn compile(sources: &mut SourceMap, files: &[FileId]) -> (PolicySet, Vec<Dia
 /// The context a rule inherits from its group.
 struct GroupCtx {
     name: String,
+    /// The group has an `applies` entry (even one that did not check).
+    applies_given: bool,
     is_gate: bool,
     applies: Option<(Applies, InputTy)>,
     owner: Option<DeclId>,
@@ -183,6 +185,7 @@ impl Checker<'_> {
         let mut ds = builder.diagnostics;
         self.diagnostics.append(&mut ds);
 
+        self.check_headers(items);
         // Pass 1: every name, so that forward references work.
         for s in items {
             self.declare(s);
@@ -264,6 +267,37 @@ impl Checker<'_> {
                     _ => {}
                 }
             }
+        }
+    }
+
+    /// A file has at most one `policy` header, and it comes first.
+    fn check_headers(&mut self, items: &[Sourced]) {
+        let mut seen: HashMap<FileId, (bool, Option<Span>)> = HashMap::new();
+        for s in items.iter().filter(|s| s.module.is_none()) {
+            let span = item_span(&s.item);
+            let Some(file) = span.file() else { continue };
+            let entry = seen.entry(file).or_insert((false, None));
+            if let Item::Policy(policy) = &s.item {
+                if let Some(first) = entry.1 {
+                    self.diagnostics.push(
+                        Diagnostic::error("A101", "a second `policy` header in this file")
+                            .at(policy.name.span, "another header")
+                            .also(first, "the file's header")
+                            .note("a file names its module once; split it into two files for two modules"),
+                    );
+                } else if entry.0 {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "A001",
+                            "the `policy` header must come first in its file",
+                        )
+                        .at(policy.name.span, "after other declarations")
+                        .note("help: move it to the top of the file"),
+                    );
+                }
+                entry.1.get_or_insert(policy.name.span);
+            }
+            entry.0 = true;
         }
     }
 
@@ -751,6 +785,7 @@ impl Checker<'_> {
         );
         let mut ctx = GroupCtx {
             name: qualify(module, &block.name.text),
+            applies_given: has_key(&block.entries, "applies"),
             is_gate: block.kind == BlockKind::Gate,
             applies: None,
             owner: None,
@@ -775,11 +810,16 @@ impl Checker<'_> {
                 other => self.unexpected_entry(other, &what),
             }
         }
-        if block.kind == BlockKind::Gate
-            && ctx.applies.is_none()
-            && !has_key(&block.entries, "applies")
-        {
-            // Gates without `applies` are an error reported per rule below.
+        let rules_without_applies = block
+            .entries
+            .iter()
+            .any(|e| matches!(e, Entry::Rule(rule) if !has_key(&rule.entries, "applies")));
+        if !ctx.applies_given && rules_without_applies {
+            self.diagnostics.push(
+                Diagnostic::error("A110", format!("{what} has no `applies`"))
+                    .at(block.name.span, "what do its rules check?")
+                    .note("help: add `applies KIND` to the group (its rules inherit it) or to each rule"),
+            );
         }
         for entry in &block.entries {
             if let Entry::Rule(rule) = entry {
@@ -1256,6 +1296,16 @@ impl Checker<'_> {
             }
         }
         cyclic
+    }
+}
+
+fn item_span(item: &Item) -> Span {
+    match item {
+        Item::Policy(p) => p.span,
+        Item::Import(i) => i.span,
+        Item::Fn(f) => f.span,
+        Item::Schema(s) => s.span,
+        Item::Block(b) => b.span,
     }
 }
 

@@ -46,6 +46,39 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// In `applies policy` rules the policy is the document: a declaration's
+    /// place is where it is declared.
+    fn policy_origin(&self, id: crate::check::model::DeclId) -> Span {
+        match self.input {
+            Value::PolicyInput => self
+                .set
+                .decl(id)
+                .map(|d| d.name_span)
+                .unwrap_or(Span::Synthetic),
+            _ => Span::Synthetic,
+        }
+    }
+
+    /// A field of a declaration read by an `applies policy` rule is located
+    /// at its entry (or, when absent, at the declaration).
+    fn record_policy_read(&mut self, base: &Value<'a>, name: &str) {
+        if self.first_read.is_some() || !matches!(self.input, Value::PolicyInput) {
+            return;
+        }
+        if let Value::Decl(id, origin) = base {
+            if let Some(decl) = self.set.decl(*id) {
+                let own = decl
+                    .fields
+                    .get(name)
+                    .map(|(_, span)| *span)
+                    .unwrap_or(decl.name_span);
+                // Reached through another declaration's entry: point at that entry.
+                let referenced = *origin != Span::Synthetic && *origin != decl.name_span;
+                self.first_read = Some(if referenced { *origin } else { own });
+            }
+        }
+    }
+
     pub fn eval(&mut self, e: &'a Expr, env: &mut Env<'a>) -> Value<'a> {
         match &e.kind {
             ExprKind::Const(c) => Value::from_const(c),
@@ -90,6 +123,7 @@ impl<'a> Evaluator<'a> {
                 let v = self.field(&b, name, path);
                 if *path_end {
                     self.record(&v);
+                    self.record_policy_read(&b, name);
                 }
                 v
             }
@@ -124,9 +158,9 @@ impl<'a> Evaluator<'a> {
                 Value::Num(n) => Value::Num(-n),
                 Value::Dur(d) => Value::Dur(-d),
                 m @ Value::Missing(_) => m,
-                _ => Value::missing("-", e.span),
+                _ => Value::missing("-", Span::Synthetic),
             },
-            ExprKind::Binary(op, l, r) => self.binary(*op, l, r, env, e.span),
+            ExprKind::Binary(op, l, r) => self.binary(*op, l, r, env),
             ExprKind::Matches(l, re) => match self.eval(l, env) {
                 m @ Value::Missing(_) => m,
                 v => match v.as_text(self.set) {
@@ -146,7 +180,7 @@ impl<'a> Evaluator<'a> {
                 match (lv.as_text(self.set), rv.as_text(self.set)) {
                     (Some(s), Some(p)) => match regex::Regex::new(p) {
                         Ok(re) => Value::Bool(re.is_match(s)),
-                        Err(_) => Value::missing(format!("regex {p}"), e.span),
+                        Err(_) => Value::missing(format!("regex {p}"), Span::Synthetic),
                     },
                     _ => Value::Bool(false),
                 }
@@ -250,10 +284,14 @@ impl<'a> Evaluator<'a> {
                 _ => Value::missing(path.clone(), node.loc()),
             },
             Value::Decl(id, origin) => match self.set.decl(*id).and_then(|d| d.fields.get(name)) {
-                Some((c, _)) => {
+                Some((c, entry)) => {
                     let v = Value::from_const(c);
                     match v {
-                        // Declarations reached from a document keep pointing there.
+                        // In a policy rule, a declaration reached through another's
+                        // entry points at that entry; from a document, at the document.
+                        Value::Decl(d, _) if matches!(self.input, Value::PolicyInput) => {
+                            Value::Decl(d, *entry)
+                        }
                         Value::Decl(d, _) => Value::Decl(d, *origin),
                         other => other,
                     }
@@ -343,7 +381,7 @@ impl<'a> Evaluator<'a> {
                 .set
                 .collection(*kind)
                 .into_iter()
-                .map(|id| Value::Decl(id, Span::Synthetic))
+                .map(|id| Value::Decl(id, self.policy_origin(id)))
                 .collect()),
             _ => Err(Value::missing(source_path(list), Span::Synthetic)),
         }
@@ -404,14 +442,7 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn binary(
-        &mut self,
-        op: BinOp,
-        l: &'a Expr,
-        r: &'a Expr,
-        env: &mut Env<'a>,
-        span: Span,
-    ) -> Value<'a> {
+    fn binary(&mut self, op: BinOp, l: &'a Expr, r: &'a Expr, env: &mut Env<'a>) -> Value<'a> {
         match op {
             BinOp::And => {
                 let lv = self.eval(l, env);
@@ -474,7 +505,7 @@ impl<'a> Evaluator<'a> {
                         ),
                     },
                     BinOp::In => self.contains(&rv, &lv, r),
-                    _ => self.arithmetic(op, &lv, &rv, span),
+                    _ => self.arithmetic(op, &lv, &rv),
                 }
             }
         }
@@ -583,7 +614,7 @@ impl<'a> Evaluator<'a> {
         missing.unwrap_or(Value::Bool(false))
     }
 
-    fn arithmetic(&self, op: BinOp, a: &Value<'a>, b: &Value<'a>, span: Span) -> Value<'a> {
+    fn arithmetic(&self, op: BinOp, a: &Value<'a>, b: &Value<'a>) -> Value<'a> {
         let (a, b) = (a.scalar(), b.scalar());
         let day = crate::time::MINUTES_PER_DAY;
         let result = match (op, &a, &b) {
@@ -626,7 +657,7 @@ impl<'a> Evaluator<'a> {
                     op.symbol(),
                     display(&b, self.set)
                 ),
-                a.location().or(b.location()).unwrap_or(span),
+                a.location().or(b.location()).unwrap_or(Span::Synthetic),
             )
         })
     }
@@ -649,7 +680,8 @@ impl<'a> Evaluator<'a> {
             return m.clone();
         }
         let first = values.first().cloned().unwrap_or(Value::Bool(false));
-        let bad = || Value::missing("a function's argument of the wrong type", span);
+        let _ = span;
+        let bad = || Value::missing("a function's argument of the wrong type", Span::Synthetic);
         match b {
             Builtin::Len => match &first {
                 Value::List(items) => Value::Num(items.len() as f64),
@@ -686,7 +718,10 @@ impl<'a> Evaluator<'a> {
             }
             Builtin::Date => match first.as_text(self.set).and_then(crate::time::parse_date) {
                 Some(d) => Value::Date(d),
-                None => Value::missing(format!("date(\"{}\")", display(&first, self.set)), span),
+                None => Value::missing(
+                    format!("date(\"{}\")", display(&first, self.set)),
+                    first.location().unwrap_or(Span::Synthetic),
+                ),
             },
             Builtin::Sum | Builtin::Min | Builtin::Max => {
                 let Some(list_expr) = args.first() else {

@@ -101,6 +101,8 @@ pub fn load(file: FileId, text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
                 return (documents, builder.problems);
             }
             Ok((event, span)) => match builder.event(event, span) {
+                // An empty document (a file ending in `---`) holds nothing to check.
+                Ok(Some(root)) if root.value == NodeValue::Null => {}
                 Ok(Some(root)) => documents.push(Document { file, root }),
                 Ok(None) => {}
                 Err(fatal) => {
