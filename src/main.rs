@@ -6,6 +6,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
     let mut io = accord::cli::Io::new(cwd, Box::new(std::io::stdin()));
+    // Colour for people at a terminal, unless they opted out (no-color.org).
+    io.color = std::io::IsTerminal::is_terminal(&std::io::stdout())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let code = accord::cli::run(&args, &mut io);
     use std::io::Write;
     let _ = std::io::stdout().write_all(io.stdout.as_bytes());

@@ -248,7 +248,9 @@ pub fn run(args: CheckArgs, io: &mut Io) -> i32 {
 
     let output = match args.format {
         OutputFormat::Json => crate::report::json::render(&report, &engine.set, &engine.sources),
-        OutputFormat::Human => crate::report::human::render(&report, &engine.set, &engine.sources),
+        OutputFormat::Human => {
+            crate::report::human::render(&report, &engine.set, &engine.sources, io.color)
+        }
     };
     io.stdout.push_str(&output);
     report.exit_code(&engine.set, args.strict)

@@ -17,6 +17,8 @@ pub struct Io {
     pub stdin: Box<dyn Read + Send>,
     pub stdout: String,
     pub stderr: String,
+    /// Colour the human output (a terminal that wants colour).
+    pub color: bool,
 }
 
 impl Io {
@@ -26,6 +28,7 @@ impl Io {
             stdin,
             stdout: String::new(),
             stderr: String::new(),
+            color: false,
         }
     }
 }

@@ -38,8 +38,18 @@ fn label_range(sources: &SourceMap, span: Span) -> Option<(FileId, std::ops::Ran
     Some((file, range.start..end))
 }
 
-fn emit(out: &mut String, sources: &SourceMap, snippet: &Snippet<FileId>) {
+/// Renders one snippet; with `color`, ANSI colours for a terminal.
+fn emit(out: &mut String, sources: &SourceMap, snippet: &Snippet<FileId>, color: bool) {
     let config = Config::default();
+    if color {
+        let styles = term::Styles::default();
+        let mut buffer = Vec::new();
+        let mut writer = term::StylesWriter::new(term::termcolor::Ansi::new(&mut buffer), &styles);
+        if term::emit_to_write_style(&mut writer, &config, sources, snippet).is_ok() {
+            out.push_str(&String::from_utf8_lossy(&buffer));
+            return;
+        }
+    }
     match term::emit_to_string(out, &config, sources, snippet) {
         Ok(()) => {}
         Err(_) => {
@@ -76,7 +86,7 @@ pub fn diagnostic_snippet(sources: &SourceMap, d: &Diagnostic) -> Snippet<FileId
 
 pub fn render_diagnostic(sources: &SourceMap, d: &Diagnostic) -> String {
     let mut out = String::new();
-    emit(&mut out, sources, &diagnostic_snippet(sources, d));
+    emit(&mut out, sources, &diagnostic_snippet(sources, d), false);
     out
 }
 
@@ -138,10 +148,10 @@ fn result_snippet(set: &PolicySet, sources: &SourceMap, r: &RuleResult) -> Snipp
         .with_notes(notes)
 }
 
-pub fn render(report: &Report, set: &PolicySet, sources: &SourceMap) -> String {
+pub fn render(report: &Report, set: &PolicySet, sources: &SourceMap, color: bool) -> String {
     let mut out = String::new();
     for d in &report.diagnostics {
-        emit(&mut out, sources, &diagnostic_snippet(sources, d));
+        emit(&mut out, sources, &diagnostic_snippet(sources, d), color);
     }
     for doc in &report.documents {
         let mut results: Vec<&RuleResult> = doc
@@ -152,7 +162,7 @@ pub fn render(report: &Report, set: &PolicySet, sources: &SourceMap) -> String {
             .collect();
         results.sort_by_key(|r| (outcome_rank(r.outcome), source_info(set, r.source).level));
         for r in results {
-            emit(&mut out, sources, &result_snippet(set, sources, r));
+            emit(&mut out, sources, &result_snippet(set, sources, r), color);
         }
         let passed = doc
             .report
