@@ -13,6 +13,9 @@ use crate::source::{SourceMap, Span};
 use crate::Engine;
 
 #[derive(Args)]
+#[command(after_help = "Exit status: 0 when no `must` rule fails; 1 when one does (with --strict, also a `should`); \
+2 when a policy, a document or the command line is invalid (the other documents are still checked).\n\n\
+Example:\n  policy check examples/acme/documents --policy examples/acme/policies --today 2026-11-21")]
 pub struct CheckArgs {
     /// Documents to check: files, directories (searched for *.yaml, *.yml, *.json), or `-` for standard input
     pub paths: Vec<String>,
