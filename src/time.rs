@@ -95,6 +95,9 @@ pub fn format_date(days: i32) -> String {
 
 /// The shortest exact spelling of a duration (`90d`, `15min`).
 pub fn format_duration(minutes: i64) -> String {
+    if minutes == 0 {
+        return "0d".into();
+    }
     for (unit, size) in [
         ("y", 365 * MINUTES_PER_DAY),
         ("w", 7 * MINUTES_PER_DAY),

@@ -13,9 +13,11 @@ use crate::source::{SourceMap, Span};
 use crate::Engine;
 
 #[derive(Args)]
-#[command(after_help = "Exit status: 0 when no `must` rule fails; 1 when one does (with --strict, also a `should`); \
+#[command(
+    after_help = "Exit status: 0 when no `must` rule fails; 1 when one does (with --strict, also a `should`); \
 2 when a policy, a document or the command line is invalid (the other documents are still checked).\n\n\
-Example:\n  policy check examples/acme/documents --policy examples/acme/policies --today 2026-11-21")]
+Example:\n  policy check examples/acme/documents --policy examples/acme/policies --today 2026-11-21"
+)]
 pub struct CheckArgs {
     /// Documents to check: files, directories (searched for *.yaml, *.yml, *.json), or `-` for standard input
     pub paths: Vec<String>,
@@ -97,6 +99,7 @@ fn read_policies(
         }
     }
     let mut out = Vec::new();
+    let mut seen: Vec<std::path::PathBuf> = Vec::new();
     for p in &given {
         match find(&io.cwd, p, &[".policy"]) {
             Ok(found) => {
@@ -110,6 +113,11 @@ fn read_policies(
                     ));
                 }
                 for f in found {
+                    let canonical = std::fs::canonicalize(&f.path).unwrap_or(f.path.clone());
+                    if seen.contains(&canonical) {
+                        continue; // the same file named twice
+                    }
+                    seen.push(canonical);
                     match std::fs::metadata(&f.path) {
                         Ok(m) if m.len() as usize > crate::limits::MAX_POLICY_BYTES => {
                             problems.push(file_problem(
@@ -177,18 +185,25 @@ pub fn run(args: CheckArgs, io: &mut Io) -> i32 {
     let mut cli_problems = Vec::new();
     let mut scratch = SourceMap::new();
     let policies = read_policies(&args, io, &mut cli_problems, &mut scratch);
+    if policies.is_empty() && cli_problems.is_empty() {
+        cli_problems.push(
+            Diagnostic::error("A403", "no policy files given")
+                .note("help: pass `--policy DIR` or list policy files in `policy.toml`"),
+        );
+    }
     let mut engine = Engine::new(policies);
-    // Problems located in files the engine never read: re-home them.
+    // Problems located in files the engine never read: re-home them. They
+    // make the policy set invalid: no document is evaluated against half of it.
     let cli_problems: Vec<Diagnostic> = cli_problems
         .into_iter()
         .map(|d| rehome(d, &scratch, &mut engine.sources))
         .collect();
+    engine.diagnostics.extend(cli_problems);
 
     let mut report = Report {
         documents: Vec::new(),
         diagnostics: engine.diagnostics.clone(),
     };
-    report.diagnostics.extend(cli_problems);
     if let Some(doc) = engine.check_policy_set(today) {
         report.documents.push(doc);
     }

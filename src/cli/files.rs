@@ -69,6 +69,11 @@ pub fn io_reason(e: &std::io::Error) -> String {
 
 /// Reads a text file; a file that is not UTF-8 is an error naming where.
 pub fn read_text(bytes: Vec<u8>, display: &str) -> Result<String, Diagnostic> {
+    // A byte-order mark is not content (editors on Windows write one).
+    let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         Diagnostic::error(

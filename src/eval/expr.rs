@@ -22,6 +22,8 @@ pub struct Evaluator<'a> {
     pub fallback_read: Option<Span>,
     /// The policy's sources, for default messages that quote a rule.
     pub sources_text: Option<&'a crate::source::SourceMap>,
+    /// Rendering a message: missing values are shown, not propagated.
+    pub in_message: bool,
 }
 
 type Env<'a> = Vec<Value<'a>>;
@@ -89,6 +91,11 @@ impl<'a> Evaluator<'a> {
                         InterpPart::Text(t) => out.push_str(t),
                         InterpPart::Expr(e) => {
                             let v = self.eval(e, env);
+                            // In a condition a string built from a missing value is
+                            // missing too; in a message it says "(missing)".
+                            if v.is_missing() && !self.in_message {
+                                return v;
+                            }
                             out.push_str(&display(&v, self.set));
                         }
                     }
@@ -149,16 +156,20 @@ impl<'a> Evaluator<'a> {
                 m @ Value::Missing(_) => m,
                 v => match v.as_bool() {
                     Some(b) => Value::Bool(!b),
-                    None => {
-                        Value::missing(format!("not {}", display(&v, self.set)), Span::Synthetic)
-                    }
+                    None => Value::undefined(
+                        format!(
+                            "`not` of `{}`, which is neither true nor false",
+                            display(&v, self.set)
+                        ),
+                        Span::Synthetic,
+                    ),
                 },
             },
             ExprKind::Neg(inner) => match self.eval(inner, env).scalar() {
                 Value::Num(n) => Value::Num(-n),
                 Value::Dur(d) => Value::Dur(-d),
                 m @ Value::Missing(_) => m,
-                _ => Value::missing("-", Span::Synthetic),
+                _ => Value::undefined("`-` of a value that is not a number", Span::Synthetic),
             },
             ExprKind::Binary(op, l, r) => self.binary(*op, l, r, env),
             ExprKind::Matches(l, re) => match self.eval(l, env) {
@@ -180,7 +191,10 @@ impl<'a> Evaluator<'a> {
                 match (lv.as_text(self.set), rv.as_text(self.set)) {
                     (Some(s), Some(p)) => match regex::Regex::new(p) {
                         Ok(re) => Value::Bool(re.is_match(s)),
-                        Err(_) => Value::missing(format!("regex {p}"), Span::Synthetic),
+                        Err(_) => Value::undefined(
+                            format!("`{p}` is not a regular expression"),
+                            Span::Synthetic,
+                        ),
                     },
                     _ => Value::Bool(false),
                 }
@@ -206,13 +220,15 @@ impl<'a> Evaluator<'a> {
                 for item in items {
                     set_slot(env, *slot, item);
                     if let Some(f) = filter {
-                        match self.eval(f, env).as_bool() {
+                        let keep = self.eval(f, env);
+                        match keep.as_bool() {
                             Some(true) => {}
                             Some(false) => continue,
+                            None if keep.is_missing() => return keep,
                             None => {
-                                return Value::missing(
-                                    "the `if` of a comprehension",
-                                    self.fallback_read.unwrap_or(Span::Synthetic),
+                                return Value::undefined(
+                                    "the `if` of a comprehension is neither true nor false",
+                                    Span::Synthetic,
                                 )
                             }
                         }
@@ -234,7 +250,7 @@ impl<'a> Evaluator<'a> {
                 frame.resize(f.frame_size.max(args.len()), Value::Bool(false));
                 self.eval(&f.body, &mut frame)
             }
-            ExprKind::Error => Value::missing("(an expression with errors)", Span::Synthetic),
+            ExprKind::Error => Value::undefined("an expression with errors", Span::Synthetic),
         }
     }
 
@@ -262,8 +278,8 @@ impl<'a> Evaluator<'a> {
             Some(id) => Value::Decl(id, origin),
             None => {
                 let _ = inner;
-                Value::missing(
-                    format!("{} `{}`", kind.word(), display(v, self.set)),
+                Value::undefined(
+                    format!("no {} is named `{}`", kind.word(), display(v, self.set)),
                     origin,
                 )
             }
@@ -426,7 +442,13 @@ impl<'a> Evaluator<'a> {
                     if first_missing.is_none() {
                         first_missing = Some(match v {
                             m @ Value::Missing(_) => m,
-                            other => Value::missing(display(&other, self.set), Span::Synthetic),
+                            other => Value::undefined(
+                                format!(
+                                    "`{}` is neither true nor false",
+                                    display(&other, self.set)
+                                ),
+                                Span::Synthetic,
+                            ),
                         });
                     }
                 }
@@ -486,8 +508,10 @@ impl<'a> Evaluator<'a> {
                     return rv;
                 }
                 match op {
-                    BinOp::Eq => Value::Bool(self.equal(&lv, &rv)),
-                    BinOp::Ne => Value::Bool(!self.equal(&lv, &rv)),
+                    BinOp::Eq => self.equal(&lv, &rv).map_or_else(|m| m, Value::Bool),
+                    BinOp::Ne => self
+                        .equal(&lv, &rv)
+                        .map_or_else(|m| m, |eq| Value::Bool(!eq)),
                     BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => match self.order(&lv, &rv) {
                         Some(ord) => Value::Bool(match op {
                             BinOp::Lt => ord.is_lt(),
@@ -495,9 +519,9 @@ impl<'a> Evaluator<'a> {
                             BinOp::Gt => ord.is_gt(),
                             _ => ord.is_ge(),
                         }),
-                        None => Value::missing(
+                        None => Value::undefined(
                             format!(
-                                "an order between {} and {}",
+                                "`{}` and `{}` cannot be ordered",
                                 display(&lv, self.set),
                                 display(&rv, self.set)
                             ),
@@ -511,9 +535,84 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    pub fn equal(&self, a: &Value<'a>, b: &Value<'a>) -> bool {
+    /// The elements of a list value or a document list (null elements missing).
+    fn list_elements(&self, v: &Value<'a>) -> Option<Vec<Value<'a>>> {
+        match v {
+            Value::List(items) => Some(items.as_ref().clone()),
+            Value::Node(Node {
+                value: NodeValue::List(items),
+                ..
+            }) => Some(
+                items
+                    .iter()
+                    .map(|item| {
+                        if item.value == NodeValue::Null {
+                            Value::missing("a list element", item.loc())
+                        } else {
+                            Value::Node(item)
+                        }
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// Equality with missing: `Err` holds the missing value that decides
+    /// nothing (a list holding a missing element equals nothing for sure).
+    pub fn equal(&self, a: &Value<'a>, b: &Value<'a>) -> Result<bool, Value<'a>> {
+        if a.is_missing() {
+            return Err(a.clone());
+        }
+        if b.is_missing() {
+            return Err(b.clone());
+        }
+        if let (Some(x), Some(y)) = (self.list_elements(a), self.list_elements(b)) {
+            if x.len() != y.len() {
+                return Ok(false);
+            }
+            let mut missing = None;
+            for (p, q) in x.iter().zip(y.iter()) {
+                match self.equal(p, q) {
+                    Ok(true) => {}
+                    Ok(false) => return Ok(false),
+                    Err(m) => {
+                        missing.get_or_insert(m);
+                    }
+                }
+            }
+            return missing.map_or(Ok(true), Err);
+        }
+        if let (
+            Value::Node(Node {
+                value: NodeValue::Map(x),
+                ..
+            }),
+            Value::Node(Node {
+                value: NodeValue::Map(y),
+                ..
+            }),
+        ) = (a, b)
+        {
+            if x.len() != y.len() || x.keys().any(|k| !y.contains_key(k)) {
+                return Ok(false);
+            }
+            let mut missing = None;
+            for (k, p) in x.iter() {
+                let Some(q) = y.get(k) else { return Ok(false) };
+                let (p, q) = (self.node_value(p), self.node_value(q));
+                match self.equal(&p, &q) {
+                    Ok(true) => {}
+                    Ok(false) => return Ok(false),
+                    Err(m) => {
+                        missing.get_or_insert(m);
+                    }
+                }
+            }
+            return missing.map_or(Ok(true), Err);
+        }
         let (a, b) = (a.scalar(), b.scalar());
-        match (&a, &b) {
+        Ok(match (&a, &b) {
             (Value::Decl(x, _), Value::Decl(y, _)) => x == y,
             (Value::Num(x), Value::Num(y)) => x == y,
             (Value::Bool(x), Value::Bool(y)) => x == y,
@@ -523,13 +622,18 @@ impl<'a> Evaluator<'a> {
                 .as_text(self.set)
                 .and_then(crate::time::parse_date)
                 .is_some_and(|d| d == *x),
-            (Value::List(x), Value::List(y)) => {
-                x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| self.equal(p, q))
-            }
             _ => match (a.as_text(self.set), b.as_text(self.set)) {
                 (Some(x), Some(y)) => x == y,
                 _ => false,
             },
+        })
+    }
+
+    fn node_value(&self, node: &'a Node) -> Value<'a> {
+        if node.value == NodeValue::Null {
+            Value::missing("a value", node.loc())
+        } else {
+            Value::Node(node)
         }
     }
 
@@ -605,10 +709,12 @@ impl<'a> Evaluator<'a> {
         };
         let mut missing = None;
         for candidate in &items {
-            if candidate.is_missing() {
-                missing.get_or_insert_with(|| candidate.clone());
-            } else if self.equal(candidate, item) {
-                return Value::Bool(true);
+            match self.equal(candidate, item) {
+                Ok(true) => return Value::Bool(true),
+                Ok(false) => {}
+                Err(m) => {
+                    missing.get_or_insert(m);
+                }
             }
         }
         missing.unwrap_or(Value::Bool(false))
@@ -618,10 +724,12 @@ impl<'a> Evaluator<'a> {
         let (a, b) = (a.scalar(), b.scalar());
         let day = crate::time::MINUTES_PER_DAY;
         let result = match (op, &a, &b) {
-            (BinOp::Add, Value::Num(x), Value::Num(y)) => Some(Value::Num(x + y)),
-            (BinOp::Sub, Value::Num(x), Value::Num(y)) => Some(Value::Num(x - y)),
-            (BinOp::Mul, Value::Num(x), Value::Num(y)) => Some(Value::Num(x * y)),
-            (BinOp::Div, Value::Num(x), Value::Num(y)) if *y != 0.0 => Some(Value::Num(x / y)),
+            (BinOp::Add, Value::Num(x), Value::Num(y)) => Some(Value::Num(tidy(x + y))),
+            (BinOp::Sub, Value::Num(x), Value::Num(y)) => Some(Value::Num(tidy(x - y))),
+            (BinOp::Mul, Value::Num(x), Value::Num(y)) => Some(Value::Num(tidy(x * y))),
+            (BinOp::Div, Value::Num(x), Value::Num(y)) if *y != 0.0 => {
+                Some(Value::Num(tidy(x / y)))
+            }
             (BinOp::Add, Value::Date(d), Value::Dur(m))
             | (BinOp::Add, Value::Dur(m), Value::Date(d)) => i32::try_from(m.div_euclid(day))
                 .ok()
@@ -650,9 +758,9 @@ impl<'a> Evaluator<'a> {
             _ => None,
         };
         result.unwrap_or_else(|| {
-            Value::missing(
+            Value::undefined(
                 format!(
-                    "{} {} {}",
+                    "`{} {} {}` has no value",
                     display(&a, self.set),
                     op.symbol(),
                     display(&b, self.set)
@@ -681,7 +789,12 @@ impl<'a> Evaluator<'a> {
         }
         let first = values.first().cloned().unwrap_or(Value::Bool(false));
         let _ = span;
-        let bad = || Value::missing("a function's argument of the wrong type", Span::Synthetic);
+        let bad = || {
+            Value::undefined(
+                "a function was given an argument of the wrong type",
+                Span::Synthetic,
+            )
+        };
         match b {
             Builtin::Len => match &first {
                 Value::List(items) => Value::Num(items.len() as f64),
@@ -718,8 +831,8 @@ impl<'a> Evaluator<'a> {
             }
             Builtin::Date => match first.as_text(self.set).and_then(crate::time::parse_date) {
                 Some(d) => Value::Date(d),
-                None => Value::missing(
-                    format!("date(\"{}\")", display(&first, self.set)),
+                None => Value::undefined(
+                    format!("`{}` is not a date", display(&first, self.set)),
                     first.location().unwrap_or(Span::Synthetic),
                 ),
             },
@@ -752,7 +865,7 @@ impl<'a> Evaluator<'a> {
                             None => return bad(),
                         }
                     }
-                    return Value::Num(total);
+                    return Value::Num(tidy(total));
                 }
                 let mut best: Option<Value<'a>> = None;
                 for v in items {
@@ -771,18 +884,27 @@ impl<'a> Evaluator<'a> {
                     });
                 }
                 best.unwrap_or_else(|| {
-                    Value::missing(
+                    Value::undefined(
                         format!(
-                            "{} of an empty list",
+                            "`{}` of an empty list has no value",
                             if b == Builtin::Min { "min" } else { "max" }
                         ),
-                        span,
+                        first.location().unwrap_or(Span::Synthetic),
                     )
                 })
             }
             Builtin::Today | Builtin::Exists => Value::Bool(false),
         }
     }
+}
+
+/// Numbers are decimal to 15 significant digits: binary noise such as
+/// `0.1 + 0.2 = 0.30000000000000004` would otherwise decide a comparison.
+pub fn tidy(x: f64) -> f64 {
+    if !x.is_finite() || x == 0.0 {
+        return x;
+    }
+    format!("{x:.14e}").parse().unwrap_or(x)
 }
 
 fn first_missing<'a>(a: Value<'a>, b: Value<'a>) -> Value<'a> {
@@ -792,7 +914,7 @@ fn first_missing<'a>(a: Value<'a>, b: Value<'a>) -> Value<'a> {
         b
     } else {
         // A non-bool operand: treated as missing (never true).
-        Value::missing("a condition that is not true or false", Span::Synthetic)
+        Value::undefined("a condition is neither true nor false", Span::Synthetic)
     }
 }
 
@@ -814,7 +936,7 @@ fn source_path(e: &Expr) -> Rc<str> {
     match &e.kind {
         ExprKind::Field { path, .. } | ExprKind::Index { path, .. } => path.clone(),
         ExprKind::Input => Rc::from("input"),
-        _ => Rc::from("the list"),
+        _ => Rc::from("a list"),
     }
 }
 

@@ -157,7 +157,9 @@ impl<'a> RuleRun<'_, 'a> {
         match &self.rule.message {
             Some(m) => {
                 let saved = (self.ev.first_read, self.ev.fallback_read);
+                self.ev.in_message = true;
                 let v = self.ev.eval(m, env);
+                self.ev.in_message = false;
                 (self.ev.first_read, self.ev.fallback_read) = saved;
                 display(&v, self.ev.set)
             }
@@ -173,9 +175,9 @@ impl<'a> RuleRun<'_, 'a> {
     }
 
     fn indeterminate(&mut self, missing: &Value<'a>, env: &mut Vec<Value<'a>>, what: &str) {
-        let (path, at) = match missing {
-            Value::Missing(m) => (m.path.to_string(), m.at),
-            _ => ("a value".to_string(), Span::Synthetic),
+        let (path, at, computed) = match missing {
+            Value::Missing(m) => (m.path.to_string(), m.at, m.computed),
+            _ => ("a value".to_string(), Span::Synthetic, true),
         };
         let location = if at != Span::Synthetic {
             at
@@ -184,7 +186,11 @@ impl<'a> RuleRun<'_, 'a> {
                 .first_read
                 .unwrap_or_else(|| self.fallback_location())
         };
-        let base = format!("`{path}` is missing, so `{what}` cannot be decided");
+        let base = if computed {
+            format!("{path}, so `{what}` cannot be decided")
+        } else {
+            format!("`{path}` is missing, so `{what}` cannot be decided")
+        };
         let message = match &self.rule.message {
             Some(_) => format!("{} ({base})", self.message(env, String::new())),
             None => base,
@@ -196,9 +202,19 @@ impl<'a> RuleRun<'_, 'a> {
         });
     }
 
-    fn run(&mut self, step: usize, env: &mut Vec<Value<'a>>) {
+    /// Runs the steps from `step` on. `pending` is a `when` that was missing:
+    /// a later `when` that is false still makes the branch not applicable
+    /// (several `when`s mean `when A and B`, in Kleene logic); otherwise the
+    /// branch is indeterminate.
+    fn run(&mut self, step: usize, env: &mut Vec<Value<'a>>, pending: Option<&Value<'a>>) {
         let Some(s) = self.rule.steps.get(step) else {
-            self.requires(env);
+            match pending {
+                Some(m) => {
+                    let m = m.clone();
+                    self.indeterminate(&m, env, "when");
+                }
+                None => self.requires(env),
+            }
             return;
         };
         match s {
@@ -216,26 +232,38 @@ impl<'a> RuleRun<'_, 'a> {
                 for item in items {
                     self.element = item.location().or(outer);
                     set_local(env, *slot, item);
-                    self.run(step + 1, env);
+                    self.run(step + 1, env, pending);
                 }
                 self.element = outer;
             }
             Step::Let { slot, value } => {
                 let v = self.ev.eval(value, env);
                 set_local(env, *slot, v);
-                self.run(step + 1, env);
+                self.run(step + 1, env, pending);
             }
             Step::When(cond) => {
                 self.ev.reset_reads();
                 let v = self.ev.eval(cond, env);
                 match v.as_bool() {
-                    Some(true) => self.run(step + 1, env),
+                    Some(true) => self.run(step + 1, env, pending),
                     Some(false) => self.branches.push(Branch {
                         outcome: Outcome::NotApplicable,
                         location: self.doc_start,
                         message: String::new(),
                     }),
-                    None => self.indeterminate(&v, env, "when"),
+                    None => {
+                        let v = match v {
+                            m @ Value::Missing(_) => m,
+                            _ => Value::undefined(
+                                "a condition is neither true nor false",
+                                Span::Synthetic,
+                            ),
+                        };
+                        match pending {
+                            Some(first) => self.run(step + 1, env, Some(first)),
+                            None => self.run(step + 1, env, Some(&v)),
+                        }
+                    }
                 }
             }
         }
@@ -267,7 +295,13 @@ impl<'a> RuleRun<'_, 'a> {
                             .unwrap_or_else(|| self.fallback_location());
                         let v = match v {
                             m @ Value::Missing(_) => m,
-                            other => Value::missing(display(&other, self.ev.set), loc),
+                            other => Value::undefined(
+                                format!(
+                                    "`{}` is neither true nor false",
+                                    display(&other, self.ev.set)
+                                ),
+                                loc,
+                            ),
                         };
                         missing = Some((v, loc));
                     }
@@ -319,7 +353,7 @@ fn run_rule<'a>(
         branches: Vec::new(),
         element: None,
     };
-    run.run(0, &mut env);
+    run.run(0, &mut env, None);
     let branches = run.branches;
     let source = Source::Rule(index);
     let failing: Vec<RuleResult> = branches
@@ -402,6 +436,7 @@ pub fn evaluate_document<'a>(
         first_read: None,
         fallback_read: None,
         sources_text: Some(sources),
+        in_message: false,
     };
     let mut results = Vec::new();
     for (index, rule) in set.rules.iter().enumerate() {
@@ -433,6 +468,7 @@ pub fn evaluate_policy<'a>(
         first_read: None,
         fallback_read: None,
         sources_text: Some(sources),
+        in_message: false,
     };
     let mut results = Vec::new();
     for (index, rule) in set.rules.iter().enumerate() {

@@ -11,8 +11,12 @@ use crate::source::Span;
 /// nearest present parent in the document, or `Synthetic` if not a document's).
 #[derive(Debug)]
 pub struct Missing {
+    /// The absent path, or (when `computed`) why the value is undefined.
     pub path: Rc<str>,
     pub at: Span,
+    /// Undefined by a computation (division by zero, `min` of nothing), not
+    /// by an absent answer.
+    pub computed: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -37,6 +41,16 @@ impl<'a> Value<'a> {
         Value::Missing(Rc::new(Missing {
             path: path.into(),
             at,
+            computed: false,
+        }))
+    }
+
+    /// A value no computation defines; `reason` reads as a sentence.
+    pub fn undefined(reason: impl Into<Rc<str>>, at: Span) -> Value<'a> {
+        Value::Missing(Rc::new(Missing {
+            path: reason.into(),
+            at,
+            computed: true,
         }))
     }
 
@@ -173,6 +187,7 @@ fn display_node(node: &Node) -> String {
 
 /// Numbers as people write them: no `.0` on whole numbers.
 pub fn number(n: f64) -> String {
+    let n = super::expr::tidy(n);
     if n.fract() == 0.0 && n.abs() < 1e15 {
         format!("{}", n as i64)
     } else {

@@ -326,14 +326,29 @@ impl<'t> Lowering<'t> {
 
     pub fn expr(&mut self, pair: Pair<'_, Rule>) -> Expr {
         let span = self.span(&pair);
-        self.depth += 1;
-        if self.depth > MAX_EXPR_DEPTH {
-            self.depth -= 1;
-            self.too_deep(span);
-            return Self::error_expr(span);
+        // Only constructs that nest count; the grammar's precedence levels do not.
+        let nests = matches!(
+            pair.as_rule(),
+            Rule::paren
+                | Rule::list
+                | Rule::call
+                | Rule::quantifier
+                | Rule::index_access
+                | Rule::interpolation
+        ) || (matches!(pair.as_rule(), Rule::postfix_expr)
+            && pair.clone().into_inner().count() > 1);
+        if nests {
+            self.depth += 1;
+            if self.depth > MAX_EXPR_DEPTH {
+                self.depth -= 1;
+                self.too_deep(span);
+                return Self::error_expr(span);
+            }
         }
         let expr = self.expr_inner(pair, span);
-        self.depth -= 1;
+        if nests {
+            self.depth -= 1;
+        }
         expr
     }
 
@@ -429,6 +444,10 @@ impl<'t> Lowering<'t> {
                     }
                 }
                 let mut expr = operand.unwrap_or_else(|| Self::error_expr(span));
+                if ops.len() + self.depth > MAX_EXPR_DEPTH {
+                    self.too_deep(span);
+                    return Self::error_expr(span);
+                }
                 for (op, op_span) in ops.into_iter().rev() {
                     let span = op_span.to(expr.span);
                     expr = Expr {
@@ -444,7 +463,11 @@ impl<'t> Lowering<'t> {
                     return Self::error_expr(span);
                 };
                 let mut expr = self.expr(first);
-                for post in inner {
+                for (steps, post) in inner.enumerate() {
+                    if steps + self.depth > MAX_EXPR_DEPTH {
+                        self.too_deep(span);
+                        return Self::error_expr(span);
+                    }
                     let post_span = self.span(&post);
                     match post.as_rule() {
                         Rule::field_access => {

@@ -61,13 +61,13 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
                 }
             )));
         }
-        match parser::parse_item(&item_text) {
-            Ok(pair) => {
-                let mut lowering = lower::Lowering::new(file, text, chunk.range.start);
-                let item = lowering.item(pair);
-                diagnostics.append(&mut lowering.diagnostics);
-                if let Some(item) = item {
-                    items.push(item);
+        match parser::parse_items(&item_text) {
+            Ok(pairs) => {
+                for pair in pairs {
+                    let mut lowering = lower::Lowering::new(file, text, chunk.range.start);
+                    let item = lowering.item(pair);
+                    diagnostics.append(&mut lowering.diagnostics);
+                    items.extend(item);
                 }
             }
             Err(error) => diagnostics.push(parser::syntax_diagnostic(

@@ -19,12 +19,16 @@ fn limit_calls() {
     pest::set_call_limit(std::num::NonZeroUsize::new(CALL_LIMIT));
 }
 
-pub(super) fn parse_item(text: &str) -> Result<Pair<'_, Rule>, Box<pest::error::Error<Rule>>> {
+pub(super) fn parse_items(
+    text: &str,
+) -> Result<Vec<Pair<'_, Rule>>, Box<pest::error::Error<Rule>>> {
     limit_calls();
-    let mut pairs = AccordParser::parse(Rule::item_only, text).map_err(Box::new)?;
-    pairs
-        .find(|p| p.as_rule() != Rule::EOI)
-        .ok_or_else(|| Box::new(empty_error(text)))
+    let pairs = AccordParser::parse(Rule::item_only, text).map_err(Box::new)?;
+    let items: Vec<Pair<'_, Rule>> = pairs.filter(|p| p.as_rule() != Rule::EOI).collect();
+    if items.is_empty() {
+        return Err(Box::new(empty_error(text)));
+    }
+    Ok(items)
 }
 
 pub(super) fn parse_expr(text: &str) -> Result<Pair<'_, Rule>, Box<pest::error::Error<Rule>>> {

@@ -83,6 +83,23 @@ fn declaration_keyword(line: &str) -> Option<&'static str> {
     None
 }
 
+/// Whether a line at column 0 inside an unclosed block surely starts a new
+/// declaration (`data x {`, `role y "T" {`, `fn f(`, `import std.x`), and is
+/// not a schema field that happens to be named like a keyword (`data string`).
+fn opens_a_declaration(keyword: &str, line: &str) -> bool {
+    if matches!(keyword, "import" | "policy") {
+        return true;
+    }
+    let rest = line.get(keyword.len()..).unwrap_or("").trim_start();
+    let after_name = rest
+        .trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        .trim_start();
+    if keyword == "fn" {
+        return after_name.starts_with('(');
+    }
+    after_name.starts_with('{') || after_name.starts_with('"')
+}
+
 struct Splitter<'t> {
     text: &'t str,
     chunks: Vec<Chunk>,
@@ -128,8 +145,11 @@ pub fn split_items(text: &str) -> Vec<Chunk> {
                 .take_while(|c| *c == b' ' || *c == b'\t')
                 .count();
             let line_start = i + indent;
-            if let Some(keyword) = declaration_keyword(rest.get(indent..).unwrap_or("")) {
-                if sp.open.is_empty() || (indent == 0 && only_top_level(keyword)) {
+            let line = rest.get(indent..).unwrap_or("");
+            if let Some(keyword) = declaration_keyword(line) {
+                let forced =
+                    indent == 0 && only_top_level(keyword) && opens_a_declaration(keyword, line);
+                if sp.open.is_empty() || forced {
                     sp.finish(i);
                     sp.start = Some(line_start);
                 }
