@@ -74,6 +74,12 @@ impl Engine {
     ) -> (Vec<CheckedDocument>, Vec<Diagnostic>) {
         let file = self.sources.add(name, text);
         let (documents, mut diagnostics) = input::load(&self.sources, file, format);
+        if documents.is_empty() && diagnostics.is_empty() {
+            diagnostics.push(
+                Diagnostic::warning("A312", format!("`{name}` holds no document"))
+                    .at(Span::new(file, 0..0), "nothing to check here"),
+            );
+        }
         let mut checked = Vec::new();
         for mut doc in documents {
             // A loading error inside this document (a duplicate key) keeps it out.

@@ -323,6 +323,20 @@ impl ExprChecker<'_> {
             );
             return error(span);
         }
+        if scope.group_fields && scope.input == InputTy::Unknown {
+            // The group's `applies` did not check (already reported): its
+            // fields are unknown, not wrong.
+            let ir = ir::Expr::new(
+                Ir::Field {
+                    base: Box::new(ir::Expr::new(Ir::Input, Span::Synthetic)),
+                    name: Rc::from(text),
+                    path: Rc::from(text),
+                    path_end: !in_path,
+                },
+                span,
+            );
+            return (ir, Ty::Any);
+        }
         if scope.group_fields {
             if let InputTy::Document(_, record) = &scope.input {
                 let field = self
@@ -719,6 +733,11 @@ impl ExprChecker<'_> {
                 Ty::Bool
             }
             BinOp::In => {
+                if let (Ty::Word(set), ExprKind::List(items)) = (&lt, &right.kind) {
+                    for item in items {
+                        self.check_word_literal(*set, item);
+                    }
+                }
                 match &rt {
                     Ty::List(elem) => {
                         if let Ty::Word(set) = **elem {
@@ -742,6 +761,9 @@ impl ExprChecker<'_> {
                 Ty::Bool
             }
             BinOp::Coalesce => {
+                if let Ty::Word(set) = lt {
+                    self.check_word_literal(set, right);
+                }
                 if lt == Ty::Any {
                     rt
                 } else {
@@ -762,8 +784,11 @@ impl ExprChecker<'_> {
     fn check_comparable(&mut self, lt: &Ty, rt: &Ty, span: Span) {
         let class = |t: &Ty| -> Option<u8> {
             Some(match t {
-                Ty::Any | Ty::Decl(_) | Ty::DeclName(_) | Ty::Word(_) => return None,
-                Ty::Str => 1,
+                Ty::Any => return None,
+                // Declarations and words compare with strings holding their names.
+                Ty::Str | Ty::Decl(_) | Ty::DeclName(_) | Ty::Word(_) => 1,
+                Ty::List(_) => 6,
+                Ty::Record(_) | Ty::Map(_) => 7,
                 Ty::Num => 2,
                 Ty::Bool => 3,
                 // A date compares with a string holding a date.
@@ -804,7 +829,7 @@ impl ExprChecker<'_> {
             Ty::Num => Some(1),
             Ty::Date => Some(2),
             Ty::Dur => Some(3),
-            Ty::Str => Some(4),
+            Ty::Str | Ty::Word(_) | Ty::DeclName(_) => Some(4),
             _ => None,
         };
         if let (Some(a), Some(b)) = (kind(lt), kind(rt)) {
@@ -936,6 +961,41 @@ impl ExprChecker<'_> {
             Builtin::Today | Builtin::Date => Ty::Date,
             Builtin::Min | Builtin::Max => first.element().unwrap_or(Ty::Any),
         };
+        let measurable = matches!(
+            first,
+            Ty::Any | Ty::List(_) | Ty::Collection(_) | Ty::Map(_) | Ty::Record(_)
+        ) || first.stringy();
+        if builtin == Builtin::Len && !measurable {
+            let found = self.describe(&first);
+            self.push(
+                Diagnostic::error(
+                    "A202",
+                    format!(
+                        "`len` needs a list or a string, found {}",
+                        with_article(&found)
+                    ),
+                )
+                .at(args.first().map(|a| a.span).unwrap_or(span), "no length"),
+            );
+        }
+        if matches!(
+            builtin,
+            Builtin::Lower | Builtin::Upper | Builtin::StartsWith | Builtin::EndsWith
+        ) && tys.iter().any(|t| !t.stringy())
+        {
+            let found = tys
+                .iter()
+                .find(|t| !t.stringy())
+                .map(|t| self.describe(t))
+                .unwrap_or_default();
+            self.push(
+                Diagnostic::error(
+                    "A202",
+                    format!("`{text}` needs strings, found {}", with_article(&found)),
+                )
+                .at(span, "not a string"),
+            );
+        }
         if matches!(builtin, Builtin::Sum | Builtin::Min | Builtin::Max) && !first.is_list_like() {
             let found = self.describe(&first);
             self.push(

@@ -333,6 +333,18 @@ impl Checker<'_> {
     fn declare(&mut self, s: &Sourced) {
         match &s.item {
             Item::Fn(f) => {
+                for (i, p) in f.params.iter().enumerate() {
+                    if let Some(first) = f.params.iter().take(i).find(|q| q.text == p.text) {
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                "A101",
+                                format!("parameter `{}` is declared twice", p.text),
+                            )
+                            .at(p.span, "declared again here")
+                            .also(first.span, "first declared here"),
+                        );
+                    }
+                }
                 let name = qualify(&s.module, &f.name.text);
                 if self.claim(&name, f.name.span, "function") {
                     self.functions.insert(

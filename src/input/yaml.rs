@@ -94,10 +94,17 @@ pub fn load(file: FileId, text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
         match event {
             Err(e) => {
                 let at = builder.offsets.byte(e.marker().index());
-                builder.problems.push(
+                let d = if e.info().contains("recursion limit") {
+                    Diagnostic::error(
+                        "A311",
+                        format!("the document nests more than {MAX_DOCUMENT_DEPTH} levels deep"),
+                    )
+                    .at(Span::new(file, at..at), "too deep from here on")
+                } else {
                     Diagnostic::error("A301", format!("malformed YAML: {}", e.info()))
-                        .at(Span::new(file, at..at), "here"),
-                );
+                        .at(Span::new(file, at..at), "here")
+                };
+                builder.problems.push(d);
                 return (documents, builder.problems);
             }
             Ok((event, span)) => match builder.event(event, span) {

@@ -629,9 +629,20 @@ impl<'t> Lowering<'t> {
                 None => self.invalid_literal(span, "no such date in the calendar"),
             },
             Rule::string => {
+                let before = self.diagnostics.len();
                 let parts = self.string_parts(pair);
+                // A string with a bad escape is reported once, not again by its users.
+                let bad = self
+                    .diagnostics
+                    .iter()
+                    .skip(before)
+                    .any(|d| d.code == "A003");
                 Expr {
-                    kind: ExprKind::Str(parts),
+                    kind: if bad {
+                        ExprKind::Invalid
+                    } else {
+                        ExprKind::Str(parts)
+                    },
                     span,
                 }
             }

@@ -255,13 +255,49 @@ pub(super) fn syntax_diagnostic(
             .at(here, "a single quote")
             .note("help: write `\"...\"`");
     }
+    let d = message_for(file, text, base, offset, here, &expected, &found);
+    // A misspelled keyword at the start of the line is the likeliest cause.
+    let line_start = text
+        .get(..offset)
+        .and_then(|b| b.rfind('\n'))
+        .map(|i| i + 1)
+        .unwrap_or(0)
+        .max(base);
+    let first_word: String = text
+        .get(line_start..)
+        .unwrap_or("")
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let words = crate::check::keys::all_words();
+    let before = word_before(text, offset)
+        .filter(|(start, _)| *start >= base)
+        .map(|(_, w)| w.to_string())
+        .unwrap_or_default();
+    for word in [first_word, before] {
+        if !word.is_empty() && !words.contains(&word.as_str()) {
+            if let Some(s) = crate::check::suggest::did_you_mean(&word, words.iter().copied()) {
+                return d.note(format!("help: did you mean `{s}` instead of `{word}`?"));
+            }
+        }
+    }
+    d
+}
+
+fn message_for(
+    file: FileId,
+    text: &str,
+    base: usize,
+    offset: usize,
+    here: crate::source::Span,
+    expected: &[&str],
+    found: &str,
+) -> Diagnostic {
     let only_expression = expected
         .iter()
         .all(|e| *e == "an expression" || is_continuation(e));
-    let at_end = matches!(
-        found.as_str(),
-        "`}`" | "end of line" | "end of file" | "`)`" | "`]`"
-    );
+    let at_end = matches!(found, "`}`" | "end of line" | "end of file" | "`)`" | "`]`");
     if only_expression && at_end {
         if let Some((start, word)) = word_before(text, offset) {
             if start >= base {
@@ -285,7 +321,7 @@ pub(super) fn syntax_diagnostic(
         .filter(|e| !is_continuation(e))
         .collect();
     if shown.is_empty() {
-        shown = expected.clone();
+        shown = expected.to_vec();
     }
     let message = match shown.as_slice() {
         [] => format!("unexpected {found}"),
