@@ -2,7 +2,12 @@
 //! its own working directory, input and output, so tests can drive it.
 
 mod check;
+mod explain;
 mod files;
+mod fmt;
+mod load;
+mod score;
+mod test;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -51,6 +56,14 @@ struct Cli {
 enum Command {
     /// Check documents against the policy set (or the policy set alone)
     Check(check::CheckArgs),
+    /// Format policy files in the one canonical layout
+    Fmt(fmt::FmtArgs),
+    /// Run the `test` blocks of the policy set
+    Test(test::TestArgs),
+    /// Compare vendor questionnaires side by side
+    Score(score::ScoreArgs),
+    /// Show how a rule was evaluated on a document, step by step
+    Explain(explain::ExplainArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -59,6 +72,12 @@ pub enum OutputFormat {
     Human,
     /// The stable `accord.check/v1` JSON document
     Json,
+    /// SARIF 2.1.0, for code scanning
+    Sarif,
+    /// JUnit XML, a test suite per document
+    Junit,
+    /// GitHub workflow commands (annotations), and a job summary
+    Github,
 }
 
 /// The checker recurses over nested input (bounded by `limits`); this stack
@@ -126,5 +145,9 @@ fn run_here(args: &[String], io: &mut Io) -> i32 {
     };
     match cli.command {
         Command::Check(args) => check::run(args, io),
+        Command::Fmt(args) => fmt::run(args, io),
+        Command::Test(args) => test::run(args, io),
+        Command::Score(args) => score::run(args, io),
+        Command::Explain(args) => explain::run(args, io),
     }
 }

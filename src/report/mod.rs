@@ -1,7 +1,10 @@
 //! The results of a run and their renderings: human (codespan), JSON.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use crate::diagnostic::Diagnostic;
 use crate::eval::{Outcome, Verdict};

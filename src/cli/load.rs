@@ -1,0 +1,294 @@
+//! Reading what a command names: the policy set (from `--policy` or
+//! `policy.toml`) and the documents (files, directories, standard input).
+
+use std::io::Read;
+
+use clap::Args;
+
+use super::files::{find, io_reason, read_text};
+use super::Io;
+use crate::diagnostic::Diagnostic;
+use crate::input::Format;
+use crate::report::Report;
+use crate::source::{SourceMap, Span};
+use crate::Engine;
+
+/// Where the policies come from; shared by every command that reads them.
+#[derive(Args, Clone, Default)]
+pub struct PolicyArgs {
+    /// A policy file or a directory of *.policy files (repeatable); default: the `policies` of ./policy.toml
+    #[arg(long = "policy", value_name = "DIR|FILE")]
+    pub policy: Vec<String>,
+}
+
+pub fn parse_today(text: &str) -> Result<i32, String> {
+    crate::time::parse_date(text)
+        .ok_or_else(|| format!("`{text}` is not a date of the form YYYY-MM-DD"))
+}
+
+/// A problem with a file the command line names, located in that file when
+/// possible (so every output format can say where).
+fn file_problem(
+    sources: &mut SourceMap,
+    display: &str,
+    text: &str,
+    at: usize,
+    d: Diagnostic,
+) -> Diagnostic {
+    let file = sources.add(display, text);
+    d.at(Span::new(file, at..at), "here")
+}
+
+/// Reads the policy files; problems are returned as diagnostics.
+fn read_policies(
+    policy: &[String],
+    io: &Io,
+    problems: &mut Vec<Diagnostic>,
+    scratch: &mut SourceMap,
+) -> Vec<(String, String)> {
+    let mut given: Vec<String> = policy.to_vec();
+    if given.is_empty() {
+        let toml_path = io.cwd.join("policy.toml");
+        match std::fs::read_to_string(&toml_path) {
+            Ok(text) => match toml::from_str::<PolicyToml>(&text) {
+                Ok(config) => given = config.policies,
+                Err(e) => {
+                    let at = e.span().map(|s| s.start).unwrap_or(0);
+                    problems.push(file_problem(
+                        scratch,
+                        "policy.toml",
+                        &text,
+                        at,
+                        Diagnostic::error(
+                            "A404",
+                            format!("invalid `policy.toml`: {}", e.message()),
+                        )
+                        .note("it should hold `policies = [\"policies/\"]`"),
+                    ));
+                    return Vec::new();
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                problems.push(
+                    Diagnostic::error("A403", "no policy given")
+                        .note("help: pass `--policy DIR` or write a `policy.toml` with `policies = [\"policies/\"]`"),
+                );
+                return Vec::new();
+            }
+            Err(e) => {
+                problems.push(Diagnostic::error(
+                    "A404",
+                    format!("cannot read `policy.toml`: {}", io_reason(&e)),
+                ));
+                return Vec::new();
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut seen: Vec<std::path::PathBuf> = Vec::new();
+    for p in &given {
+        match find(&io.cwd, p, &[".policy"]) {
+            Ok(found) => {
+                if found.is_empty() {
+                    problems.push(file_problem(
+                        scratch,
+                        p,
+                        "",
+                        0,
+                        Diagnostic::error("A403", format!("no `.policy` files in `{p}`")),
+                    ));
+                }
+                for f in found {
+                    let canonical = std::fs::canonicalize(&f.path).unwrap_or(f.path.clone());
+                    if seen.contains(&canonical) {
+                        continue; // the same file named twice
+                    }
+                    seen.push(canonical);
+                    match std::fs::metadata(&f.path) {
+                        Ok(m) if m.len() as usize > crate::limits::MAX_POLICY_BYTES => {
+                            problems.push(file_problem(
+                                scratch,
+                                &f.display,
+                                "",
+                                0,
+                                Diagnostic::error(
+                                    "A005",
+                                    format!(
+                                        "the policy file is larger than {} MB",
+                                        crate::limits::MAX_POLICY_BYTES / 1_000_000
+                                    ),
+                                ),
+                            ));
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    match std::fs::read(&f.path) {
+                        Ok(bytes) => match read_text(bytes.clone(), &f.display) {
+                            Ok(text) => out.push((f.display, text)),
+                            Err(d) => {
+                                let lossy = String::from_utf8_lossy(&bytes).to_string();
+                                let at = std::str::from_utf8(&bytes)
+                                    .err()
+                                    .map(|e| e.valid_up_to())
+                                    .unwrap_or(0);
+                                problems.push(file_problem(
+                                    scratch,
+                                    &f.display,
+                                    &lossy,
+                                    at.min(lossy.len()),
+                                    d,
+                                ));
+                            }
+                        },
+                        Err(e) => problems.push(file_problem(
+                            scratch,
+                            &f.display,
+                            "",
+                            0,
+                            Diagnostic::error(
+                                "A402",
+                                format!("cannot read `{}`: {}", f.display, io_reason(&e)),
+                            ),
+                        )),
+                    }
+                }
+            }
+            Err(d) => problems.push(file_problem(scratch, p, "", 0, d)),
+        }
+    }
+    out
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyToml {
+    policies: Vec<String>,
+}
+
+/// Reads and checks the policy set. Problems with the files make the set
+/// invalid, so no document is evaluated against half of it.
+pub fn load_engine(policy: &[String], io: &Io) -> Engine {
+    let mut problems = Vec::new();
+    let mut scratch = SourceMap::new();
+    let policies = read_policies(policy, io, &mut problems, &mut scratch);
+    if policies.is_empty() && problems.is_empty() {
+        problems.push(
+            Diagnostic::error("A403", "no policy files given")
+                .note("help: pass `--policy DIR` or list policy files in `policy.toml`"),
+        );
+    }
+    let mut engine = Engine::new(policies);
+    // Problems located in files the engine never read: re-home them.
+    let problems: Vec<Diagnostic> = problems
+        .into_iter()
+        .map(|d| rehome(d, &scratch, &mut engine.sources))
+        .collect();
+    engine.diagnostics.extend(problems);
+    engine
+}
+
+/// Reads, validates and evaluates the documents under `paths` into `report`.
+pub fn load_documents(
+    engine: &mut Engine,
+    paths: &[String],
+    io: &mut Io,
+    today: i32,
+    report: &mut Report,
+) {
+    for given in paths {
+        if given == "-" {
+            let mut bytes = Vec::new();
+            if let Err(e) = io.stdin.read_to_end(&mut bytes) {
+                report.diagnostics.push(Diagnostic::error(
+                    "A302",
+                    format!("cannot read standard input: {}", io_reason(&e)),
+                ));
+                continue;
+            }
+            check_bytes(engine, report, "<stdin>", bytes, today);
+            continue;
+        }
+        let found = match find(&io.cwd, given, &[".yaml", ".yml", ".json"]) {
+            Ok(found) => found,
+            Err(d) => {
+                let file = engine.sources.add(given.clone(), "");
+                report.diagnostics.push(d.at(Span::new(file, 0..0), "here"));
+                continue;
+            }
+        };
+        for f in found {
+            match std::fs::metadata(&f.path) {
+                Ok(m) if m.len() as usize > crate::limits::MAX_DOCUMENT_BYTES => {
+                    let file = engine.sources.add(f.display.clone(), "");
+                    report.diagnostics.push(
+                        Diagnostic::error(
+                            "A311",
+                            format!(
+                                "`{}` is {} MB, more than the limit of {} MB",
+                                f.display,
+                                m.len() / 1_000_000,
+                                crate::limits::MAX_DOCUMENT_BYTES / 1_000_000
+                            ),
+                        )
+                        .at(Span::new(file, 0..0), "here"),
+                    );
+                    continue;
+                }
+                _ => {}
+            }
+            match std::fs::read(&f.path) {
+                Ok(bytes) => check_bytes(engine, report, &f.display, bytes, today),
+                Err(e) => {
+                    let file = engine.sources.add(f.display.clone(), "");
+                    report.diagnostics.push(
+                        Diagnostic::error(
+                            "A402",
+                            format!("cannot read `{}`: {}", f.display, io_reason(&e)),
+                        )
+                        .at(Span::new(file, 0..0), "here"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+pub fn check_bytes(
+    engine: &mut Engine,
+    report: &mut Report,
+    name: &str,
+    bytes: Vec<u8>,
+    today: i32,
+) {
+    let text = match read_text(bytes.clone(), name) {
+        Ok(text) => text,
+        Err(d) => {
+            let at = std::str::from_utf8(&bytes)
+                .err()
+                .map(|e| e.valid_up_to())
+                .unwrap_or(0);
+            let lossy = String::from_utf8_lossy(&bytes[..at]).to_string();
+            let file = engine.sources.add(name, lossy);
+            report
+                .diagnostics
+                .push(d.at(Span::new(file, at..at), "invalid UTF-8 here"));
+            return;
+        }
+    };
+    let format = Format::guess(name, &text);
+    let (documents, diagnostics) = engine.check_text(name, text, format, today);
+    report.documents.extend(documents);
+    report.diagnostics.extend(diagnostics);
+}
+
+/// Moves a diagnostic's labels from a scratch source map into the engine's.
+fn rehome(mut d: Diagnostic, from: &SourceMap, to: &mut SourceMap) -> Diagnostic {
+    for label in &mut d.labels {
+        if let (Some(file), Some(range)) = (label.span.file(), label.span.range()) {
+            let id = to.add(from.name(file), from.text(file));
+            label.span = Span::new(id, range);
+        }
+    }
+    d
+}
