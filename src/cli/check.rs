@@ -47,7 +47,9 @@ pub fn run(args: CheckArgs, io: &mut Io) -> i32 {
         }
         OutputFormat::Sarif => crate::report::sarif::render(&report, &engine.set, &engine.sources),
         OutputFormat::Junit => crate::report::junit::render(&report, &engine.set, &engine.sources),
-        OutputFormat::Github => crate::report::github::render(&report, &engine.set, &engine.sources),
+        OutputFormat::Github => {
+            crate::report::github::render(&report, &engine.set, &engine.sources)
+        }
     };
     io.stdout.push_str(&output);
     report.exit_code(&engine.set, args.strict)
