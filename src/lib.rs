@@ -63,15 +63,14 @@ impl Engine {
         !self.diagnostics.iter().any(|d| d.is_error())
     }
 
-    /// Loads, validates and evaluates the documents of one file. Documents
-    /// with an error are not evaluated; their errors are returned instead.
-    pub fn check_text(
+    /// Loads and validates the documents of one file (added to the sources).
+    /// Documents with an error are left out; their errors are returned.
+    pub fn load_valid(
         &mut self,
         name: &str,
         text: String,
         format: input::Format,
-        today: i32,
-    ) -> (Vec<CheckedDocument>, Vec<Diagnostic>) {
+    ) -> (Vec<(input::Node, check::validate::Valid)>, Vec<Diagnostic>) {
         let file = self.sources.add(name, text);
         let (documents, mut diagnostics) = input::load(&self.sources, file, format);
         if documents.is_empty() && diagnostics.is_empty() {
@@ -80,7 +79,7 @@ impl Engine {
                     .at(Span::new(file, 0..0), "nothing to check here"),
             );
         }
-        let mut checked = Vec::new();
+        let mut valid_docs = Vec::new();
         for mut doc in documents {
             // A loading error inside this document (a duplicate key) keeps it out.
             let span = doc.root.span;
@@ -97,28 +96,46 @@ impl Engine {
             let valid = check::validate::validate(&self.set, &mut doc.root, &mut doc_diagnostics);
             let has_error = doc_diagnostics.iter().any(|d| d.is_error());
             diagnostics.append(&mut doc_diagnostics);
-            let Some(valid) = valid.filter(|_| !has_error && !load_error) else {
-                continue;
-            };
-            if !self.is_valid() {
-                continue;
+            if let Some(valid) = valid.filter(|_| !has_error && !load_error) {
+                valid_docs.push((doc.root, valid));
             }
-            let report = eval::evaluate_document(
-                &self.set,
-                &self.sources,
-                &doc.root,
-                &valid.kind,
-                &valid.id,
-                today,
-            );
-            checked.push(CheckedDocument {
-                path: name.to_string(),
-                kind: valid.kind,
-                id: valid.id,
-                start: doc.root.span.start_point(),
-                report,
-            });
         }
+        (valid_docs, diagnostics)
+    }
+
+    /// Loads, validates and evaluates the documents of one file. Documents
+    /// with an error are not evaluated; their errors are returned instead.
+    pub fn check_text(
+        &mut self,
+        name: &str,
+        text: String,
+        format: input::Format,
+        today: i32,
+    ) -> (Vec<CheckedDocument>, Vec<Diagnostic>) {
+        let (documents, diagnostics) = self.load_valid(name, text, format);
+        if !self.is_valid() {
+            return (Vec::new(), diagnostics);
+        }
+        let checked = documents
+            .into_iter()
+            .map(|(root, valid)| {
+                let report = eval::evaluate_document(
+                    &self.set,
+                    &self.sources,
+                    &root,
+                    &valid.kind,
+                    &valid.id,
+                    today,
+                );
+                CheckedDocument {
+                    path: name.to_string(),
+                    kind: valid.kind,
+                    id: valid.id,
+                    start: root.span.start_point(),
+                    report,
+                }
+            })
+            .collect();
         (checked, diagnostics)
     }
 

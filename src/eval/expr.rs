@@ -24,7 +24,24 @@ pub struct Evaluator<'a> {
     pub sources_text: Option<&'a crate::source::SourceMap>,
     /// Rendering a message: missing values are shown, not propagated.
     pub in_message: bool,
+    /// For `policy explain`: every sub-expression evaluated, with its value.
+    pub trace: Option<Vec<TraceEntry>>,
+    pub trace_depth: usize,
 }
+
+/// One evaluated sub-expression, for `policy explain`.
+#[derive(Clone, Debug)]
+pub struct TraceEntry {
+    pub depth: usize,
+    pub span: Span,
+    pub value: String,
+    /// Where in the document the value came from.
+    pub location: Option<Span>,
+}
+
+/// A trace stops growing here: a quantifier over a long list would
+/// otherwise bury the answer.
+const MAX_TRACE: usize = 400;
 
 type Env<'a> = Vec<Value<'a>>;
 
@@ -82,6 +99,45 @@ impl<'a> Evaluator<'a> {
     }
 
     pub fn eval(&mut self, e: &'a Expr, env: &mut Env<'a>) -> Value<'a> {
+        let traced = match &self.trace {
+            Some(t) => {
+                t.len() < MAX_TRACE
+                    && !matches!(
+                        e.kind,
+                        ExprKind::Const(_)
+                            | ExprKind::Collection(_)
+                            | ExprKind::Decl(_)
+                            | ExprKind::Error
+                            | ExprKind::Interp(_)
+                    )
+            }
+            None => false,
+        };
+        if !traced {
+            return self.eval_node(e, env);
+        }
+        let index = self.trace.as_ref().map_or(0, |t| t.len());
+        if let Some(t) = self.trace.as_mut() {
+            t.push(TraceEntry {
+                depth: self.trace_depth,
+                span: e.span,
+                value: String::new(),
+                location: None,
+            });
+        }
+        self.trace_depth += 1;
+        let v = self.eval_node(e, env);
+        self.trace_depth -= 1;
+        let shown = display(&v, self.set);
+        let location = v.location();
+        if let Some(entry) = self.trace.as_mut().and_then(|t| t.get_mut(index)) {
+            entry.value = shown;
+            entry.location = location;
+        }
+        v
+    }
+
+    fn eval_node(&mut self, e: &'a Expr, env: &mut Env<'a>) -> Value<'a> {
         match &e.kind {
             ExprKind::Const(c) => Value::from_const(c),
             ExprKind::Interp(parts) => {

@@ -150,9 +150,100 @@ struct RuleRun<'r, 'a> {
     branches: Vec<Branch>,
     /// The location of the innermost `each` element being evaluated.
     element: Option<Span>,
+    /// For `policy explain`: the evaluation told step by step.
+    log: Option<Vec<String>>,
+    /// How many `each`es deep the evaluation is (for the log's indentation).
+    nest: usize,
 }
 
 impl<'a> RuleRun<'_, 'a> {
+    fn say(&mut self, line: String) {
+        if let Some(log) = self.log.as_mut() {
+            log.push(line);
+        }
+    }
+
+    fn place(&self, span: Span) -> Option<String> {
+        let sources = self.ev.sources_text?;
+        let (path, line, col) = sources.location(span)?;
+        Some(format!("{path}:{line}:{col}"))
+    }
+
+    fn snippet(&self, span: Span) -> String {
+        self.ev
+            .sources_text
+            .map(|s| {
+                s.snippet(span)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default()
+    }
+
+    fn begin_trace(&mut self) {
+        if self.log.is_some() {
+            self.ev.trace = Some(Vec::new());
+            self.ev.trace_depth = 0;
+        }
+    }
+
+    /// Logs a condition, its value and the values of its parts.
+    fn end_trace(&mut self, keyword: &str, expr: &crate::check::ir::Expr, value: &Value<'a>) {
+        let Some(trace) = self.ev.trace.take() else {
+            return;
+        };
+        let indent = "  ".repeat(self.nest + 1);
+        let text = self.snippet(expr.span);
+        let verdict = match value {
+            Value::Missing(m) if m.computed => format!("missing ({})", m.path),
+            Value::Missing(m) => format!("missing (`{}` is not there)", m.path),
+            other => shorten(&display(other, self.ev.set)),
+        };
+        self.say(format!("{indent}{keyword} {text}  →  {verdict}"));
+        for entry in trace.iter().filter(|e| e.depth >= 1) {
+            let sub = self.snippet(entry.span);
+            if sub == text {
+                continue;
+            }
+            let at = entry
+                .location
+                .and_then(|l| self.place(l))
+                .map(|l| {
+                    if entry.value == "(missing)" {
+                        format!("   (not in the document; expected under {l})")
+                    } else {
+                        format!("   (from {l})")
+                    }
+                })
+                .unwrap_or_default();
+            self.say(format!(
+                "{indent}    {}{sub} = {}{at}",
+                "  ".repeat(entry.depth - 1),
+                shorten(&entry.value)
+            ));
+        }
+    }
+
+    fn push_branch(&mut self, branch: Branch) {
+        if self.log.is_some() {
+            let indent = "  ".repeat(self.nest + 1);
+            let at = match branch.outcome {
+                Outcome::NotApplicable => None,
+                _ => self.place(branch.location),
+            }
+            .map(|l| format!(" at {l}"))
+            .unwrap_or_default();
+            let why = if branch.message.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", branch.message)
+            };
+            self.say(format!("{indent}⇒ {}{at}{why}", branch.outcome.word()));
+        }
+        self.branches.push(branch);
+    }
+
     fn message(&mut self, env: &mut Vec<Value<'a>>, default: String) -> String {
         match &self.rule.message {
             Some(m) => {
@@ -195,7 +286,7 @@ impl<'a> RuleRun<'_, 'a> {
             Some(_) => format!("{} ({base})", self.message(env, String::new())),
             None => base,
         };
-        self.branches.push(Branch {
+        self.push_branch(Branch {
             outcome: Outcome::Indeterminate,
             location,
             message,
@@ -218,9 +309,29 @@ impl<'a> RuleRun<'_, 'a> {
             return;
         };
         match s {
-            Step::Each { slot, list, .. } => {
+            Step::Each { slot, list, span } => {
                 self.ev.reset_reads();
+                self.begin_trace();
                 let v = self.ev.eval(list, env);
+                let header = self.snippet(*span);
+                if let Some(trace) = self.ev.trace.take() {
+                    let _ = trace;
+                    let count = match self.ev.items(&v, list) {
+                        Ok(items) => format!(
+                            "{} element{}",
+                            items.len(),
+                            if items.len() == 1 { "" } else { "s" }
+                        ),
+                        Err(_) => "a missing list".to_string(),
+                    };
+                    let at = v
+                        .location()
+                        .and_then(|l| self.place(l))
+                        .map(|l| format!(" (from {l})"))
+                        .unwrap_or_default();
+                    let indent = "  ".repeat(self.nest + 1);
+                    self.say(format!("{indent}{header}  →  {count}{at}"));
+                }
                 let items = match self.ev.items(&v, list) {
                     Ok(items) => items,
                     Err(m) => {
@@ -229,10 +340,23 @@ impl<'a> RuleRun<'_, 'a> {
                     }
                 };
                 let outer = self.element;
-                for item in items {
+                let total = items.len();
+                for (i, item) in items.into_iter().enumerate() {
                     self.element = item.location().or(outer);
+                    if self.log.is_some() {
+                        let indent = "  ".repeat(self.nest + 2);
+                        let at = item
+                            .location()
+                            .and_then(|l| self.place(l))
+                            .map(|l| format!(" ({l})"))
+                            .unwrap_or_default();
+                        let shown = shorten(&display(&item, self.ev.set));
+                        self.say(format!("{indent}element {} of {total}{at}: {shown}", i + 1));
+                    }
                     set_local(env, *slot, item);
+                    self.nest += 1;
                     self.run(step + 1, env, pending);
+                    self.nest -= 1;
                 }
                 self.element = outer;
             }
@@ -243,10 +367,12 @@ impl<'a> RuleRun<'_, 'a> {
             }
             Step::When(cond) => {
                 self.ev.reset_reads();
+                self.begin_trace();
                 let v = self.ev.eval(cond, env);
+                self.end_trace("when", cond, &v);
                 match v.as_bool() {
                     Some(true) => self.run(step + 1, env, pending),
-                    Some(false) => self.branches.push(Branch {
+                    Some(false) => self.push_branch(Branch {
                         outcome: Outcome::NotApplicable,
                         location: self.doc_start,
                         message: String::new(),
@@ -274,7 +400,9 @@ impl<'a> RuleRun<'_, 'a> {
         let mut missing: Option<(Value<'a>, Span)> = None;
         for require in &self.rule.requires {
             self.ev.reset_reads();
+            self.begin_trace();
             let v = self.ev.eval(require, env);
+            self.end_trace("require", require, &v);
             match v.as_bool() {
                 Some(true) => {}
                 Some(false) => {
@@ -311,7 +439,7 @@ impl<'a> RuleRun<'_, 'a> {
         if let Some((location, text)) = failed {
             let default = format!("requirement not met: `{text}`");
             let message = self.message(env, default);
-            self.branches.push(Branch {
+            self.push_branch(Branch {
                 outcome: Outcome::Fail,
                 location,
                 message,
@@ -319,7 +447,7 @@ impl<'a> RuleRun<'_, 'a> {
         } else if let Some((m, _)) = missing {
             self.indeterminate(&m, env, "require");
         } else {
-            self.branches.push(Branch {
+            self.push_branch(Branch {
                 outcome: Outcome::Pass,
                 location: self.element.unwrap_or(self.doc_start),
                 message: String::new(),
@@ -344,6 +472,7 @@ fn run_rule<'a>(
     index: usize,
     rule: &'a Rule,
     doc_start: Span,
+    log: Option<&mut Vec<String>>,
 ) -> Vec<RuleResult> {
     let mut env: Vec<Value<'a>> = vec![Value::Bool(false); rule.frame_size];
     let mut run = RuleRun {
@@ -352,8 +481,13 @@ fn run_rule<'a>(
         doc_start,
         branches: Vec::new(),
         element: None,
+        log: log.as_ref().map(|_| Vec::new()),
+        nest: 0,
     };
     run.run(0, &mut env, None);
+    if let (Some(out), Some(lines)) = (log, run.log.take()) {
+        *out = lines;
+    }
     let branches = run.branches;
     let source = Source::Rule(index);
     let failing: Vec<RuleResult> = branches
@@ -437,13 +571,15 @@ pub fn evaluate_document<'a>(
         fallback_read: None,
         sources_text: Some(sources),
         in_message: false,
+        trace: None,
+        trace_depth: 0,
     };
     let mut results = Vec::new();
     for (index, rule) in set.rules.iter().enumerate() {
         if rule.applies != Applies::Kind(kind.to_string()) {
             continue;
         }
-        results.extend(run_rule(&mut ev, index, rule, doc_start));
+        results.extend(run_rule(&mut ev, index, rule, doc_start, None));
     }
     if kind == "scorecard" {
         results.extend(metric_results(set, root, doc_start));
@@ -469,11 +605,13 @@ pub fn evaluate_policy<'a>(
         fallback_read: None,
         sources_text: Some(sources),
         in_message: false,
+        trace: None,
+        trace_depth: 0,
     };
     let mut results = Vec::new();
     for (index, rule) in set.rules.iter().enumerate() {
         if rule.applies == Applies::Policy {
-            results.extend(run_rule(&mut ev, index, rule, start));
+            results.extend(run_rule(&mut ev, index, rule, start, None));
         }
     }
     let id = set.name.clone().unwrap_or_else(|| "policy".into());
@@ -633,4 +771,45 @@ fn finish(
         score,
         gates,
     }
+}
+
+/// A value shown in an explanation: long ones cut.
+fn shorten(text: &str) -> String {
+    const MAX: usize = 100;
+    if text.chars().count() <= MAX {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(MAX).collect::<String>())
+    }
+}
+
+/// `policy explain`: one rule on one valid document, told step by step; and
+/// the document's report, with waivers applied, as `policy check` gives it.
+pub fn explain_rule<'a>(
+    set: &'a PolicySet,
+    sources: &'a crate::source::SourceMap,
+    root: &'a Node,
+    kind: &str,
+    id: &str,
+    today: i32,
+    rule_index: usize,
+) -> (Vec<String>, DocumentReport) {
+    let doc_start = root.span.start_point();
+    let mut ev = Evaluator {
+        set,
+        input: Value::Node(root),
+        today,
+        first_read: None,
+        fallback_read: None,
+        sources_text: Some(sources),
+        in_message: false,
+        trace: None,
+        trace_depth: 0,
+    };
+    let mut log = Vec::new();
+    if let Some(rule) = set.rules.get(rule_index) {
+        run_rule(&mut ev, rule_index, rule, doc_start, Some(&mut log));
+    }
+    let report = evaluate_document(set, sources, root, kind, id, today);
+    (log, report)
 }
