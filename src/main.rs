@@ -9,6 +9,12 @@ fn main() -> ExitCode {
     // Colour for people at a terminal, unless they opted out (no-color.org).
     io.color = std::io::IsTerminal::is_terminal(&std::io::stdout())
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        io.progress = Some(Box::new(std::io::stderr()));
+    }
+    io.step_summary = std::env::var_os("GITHUB_STEP_SUMMARY")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from);
     let code = accord::cli::run(&args, &mut io);
     use std::io::Write;
     let _ = std::io::stdout().write_all(io.stdout.as_bytes());

@@ -1,7 +1,7 @@
 //! Reading what a command names: the policy set (from `--policy` or
 //! `policy.toml`) and the documents (files, directories, standard input).
 
-use std::io::Read;
+use std::io::{Read, Write};
 
 use clap::Args;
 
@@ -189,6 +189,16 @@ pub fn load_engine(policy: &[String], io: &Io) -> Engine {
 }
 
 /// Reads, validates and evaluates the documents under `paths` into `report`.
+/// How many files make a run long enough for a progress line.
+const PROGRESS_FROM: usize = 200;
+
+/// What one document path named.
+enum Named {
+    Stdin,
+    File(super::files::Found),
+    Problem(String, Diagnostic),
+}
+
 pub fn load_documents(
     engine: &mut Engine,
     paths: &[String],
@@ -196,60 +206,84 @@ pub fn load_documents(
     today: i32,
     report: &mut Report,
 ) {
+    let mut named = Vec::new();
     for given in paths {
         if given == "-" {
-            let mut bytes = Vec::new();
-            if let Err(e) = io.stdin.read_to_end(&mut bytes) {
-                report.diagnostics.push(Diagnostic::error(
-                    "A302",
-                    format!("cannot read standard input: {}", io_reason(&e)),
-                ));
-                continue;
-            }
-            check_bytes(engine, report, "<stdin>", bytes, today);
+            named.push(Named::Stdin);
             continue;
         }
-        let found = match find(&io.cwd, given, &[".yaml", ".yml", ".json"]) {
-            Ok(found) => found,
-            Err(d) => {
-                let file = engine.sources.add(given.clone(), "");
-                report.diagnostics.push(d.at(Span::new(file, 0..0), "here"));
-                continue;
+        match find(&io.cwd, given, &[".yaml", ".yml", ".json"]) {
+            Ok(found) => named.extend(found.into_iter().map(Named::File)),
+            Err(d) => named.push(Named::Problem(given.clone(), d)),
+        }
+    }
+    let total = named.len();
+    let show_progress = total >= PROGRESS_FROM && io.progress.is_some();
+    for (done, item) in named.into_iter().enumerate() {
+        if show_progress && done % 50 == 0 {
+            if let Some(p) = io.progress.as_mut() {
+                let _ = write!(p, "\rchecking {done}/{total} documents");
+                let _ = p.flush();
             }
-        };
-        for f in found {
-            match std::fs::metadata(&f.path) {
-                Ok(m) if m.len() as usize > crate::limits::MAX_DOCUMENT_BYTES => {
-                    let file = engine.sources.add(f.display.clone(), "");
-                    report.diagnostics.push(
-                        Diagnostic::error(
-                            "A311",
-                            format!(
-                                "`{}` is {} MB, more than the limit of {} MB",
-                                f.display,
-                                m.len() / 1_000_000,
-                                crate::limits::MAX_DOCUMENT_BYTES / 1_000_000
-                            ),
-                        )
-                        .at(Span::new(file, 0..0), "here"),
-                    );
+        }
+        match item {
+            Named::Stdin => {
+                let mut bytes = Vec::new();
+                if let Err(e) = io.stdin.read_to_end(&mut bytes) {
+                    report.diagnostics.push(Diagnostic::error(
+                        "A302",
+                        format!("cannot read standard input: {}", io_reason(&e)),
+                    ));
                     continue;
                 }
-                _ => {}
+                check_bytes(engine, report, "<stdin>", bytes, today);
             }
-            match std::fs::read(&f.path) {
-                Ok(bytes) => check_bytes(engine, report, &f.display, bytes, today),
-                Err(e) => {
-                    let file = engine.sources.add(f.display.clone(), "");
-                    report.diagnostics.push(
-                        Diagnostic::error(
-                            "A402",
-                            format!("cannot read `{}`: {}", f.display, io_reason(&e)),
-                        )
-                        .at(Span::new(file, 0..0), "here"),
-                    );
-                }
+            Named::Problem(given, d) => {
+                let file = engine.sources.add(given, "");
+                report.diagnostics.push(d.at(Span::new(file, 0..0), "here"));
             }
+            Named::File(f) => check_file(engine, report, &f, today),
+        }
+    }
+    if show_progress {
+        if let Some(p) = io.progress.as_mut() {
+            let _ = write!(p, "\r{}\r", " ".repeat(40));
+            let _ = p.flush();
+        }
+    }
+}
+
+fn check_file(engine: &mut Engine, report: &mut Report, f: &super::files::Found, today: i32) {
+    match std::fs::metadata(&f.path) {
+        Ok(m) if m.len() as usize > crate::limits::MAX_DOCUMENT_BYTES => {
+            let file = engine.sources.add(f.display.clone(), "");
+            report.diagnostics.push(
+                Diagnostic::error(
+                    "A311",
+                    format!(
+                        "`{}` is {} MB, more than the limit of {} MB",
+                        f.display,
+                        m.len() / 1_000_000,
+                        crate::limits::MAX_DOCUMENT_BYTES / 1_000_000
+                    ),
+                )
+                .at(Span::new(file, 0..0), "here"),
+            );
+            return;
+        }
+        _ => {}
+    }
+    match std::fs::read(&f.path) {
+        Ok(bytes) => check_bytes(engine, report, &f.display, bytes, today),
+        Err(e) => {
+            let file = engine.sources.add(f.display.clone(), "");
+            report.diagnostics.push(
+                Diagnostic::error(
+                    "A402",
+                    format!("cannot read `{}`: {}", f.display, io_reason(&e)),
+                )
+                .at(Span::new(file, 0..0), "here"),
+            );
         }
     }
 }

@@ -3,7 +3,7 @@
 
 mod check;
 mod explain;
-mod files;
+pub(crate) mod files;
 mod fmt;
 mod load;
 mod score;
@@ -24,6 +24,10 @@ pub struct Io {
     pub stderr: String,
     /// Colour the human output (a terminal that wants colour).
     pub color: bool,
+    /// Where a progress line goes during long runs (a terminal's stderr).
+    pub progress: Option<Box<dyn std::io::Write + Send>>,
+    /// The file GitHub Actions reads a job summary from (`GITHUB_STEP_SUMMARY`).
+    pub step_summary: Option<PathBuf>,
 }
 
 impl Io {
@@ -34,6 +38,8 @@ impl Io {
             stdout: String::new(),
             stderr: String::new(),
             color: false,
+            progress: None,
+            step_summary: None,
         }
     }
 }
