@@ -319,8 +319,13 @@ fn check_assertion(line: &str, code: i32, json: &Value, raw: &str) -> Result<(),
                 .ok_or(format!("{} has {got}: {}", arg(0), json[arg(0)]))
         }
         "stdout-contains" => {
-            let text = w.get(1..).map(|s| s.join(" ")).unwrap_or_default();
-            raw.contains(&text)
+            // The rest of the line, exactly (quotes included).
+            let text = line
+                .trim_start()
+                .strip_prefix("stdout-contains")
+                .unwrap_or("")
+                .trim();
+            raw.contains(text)
                 .then_some(())
                 .ok_or("not in the output".to_string())
         }
@@ -372,7 +377,10 @@ fn run_case(path: &Path, root: &Path) -> Vec<String> {
     } else {
         Value::Null
     };
-    if json != Value::Null && json["format"] != "accord.check/v1" {
+    if json != Value::Null
+        && case.run.first().is_some_and(|c| c == "check")
+        && json["format"] != "accord.check/v1"
+    {
         failures.push("`format` is not accord.check/v1".into());
     }
     for line in &case.expect {
@@ -691,4 +699,1297 @@ fn example_acme() {
     settings.set_snapshot_path(root.join("tests/snapshots"));
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| insta::assert_snapshot!("example_acme_json", out));
+}
+
+// ---------------------------------------------------------------- machine formats
+// `--format sarif`, `junit` and `github` on the example and on every case:
+// each SARIF log validates against the official SARIF 2.1.0 schema
+// (tests/schemas/), each JUnit report parses, adds up and (with `xmllint`)
+// validates against junit-10.xsd, and each GitHub line is a well-formed
+// workflow command. Then the formats' content on tests/cases/formats/.
+
+fn schema_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/schemas")
+        .join(name)
+}
+
+fn sarif_validator() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(schema_path("sarif-schema-2.1.0.json")).expect("schema");
+    let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
+    jsonschema::draft4::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the SARIF schema compiles")
+}
+
+/// What is wrong with a SARIF log: schema errors, then broken rule references.
+fn sarif_problems(validator: &jsonschema::Validator, text: &str) -> Vec<String> {
+    let json: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => return vec![format!("not JSON ({e})")],
+    };
+    let mut problems: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| format!("schema: {e} at {}", e.instance_path()))
+        .collect();
+    let run = &json["runs"][0];
+    let rules = run["tool"]["driver"]["rules"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let ids: Vec<&str> = rules.iter().filter_map(|r| r["id"].as_str()).collect();
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    if unique.len() != ids.len() {
+        problems.push("rule ids are not unique".into());
+    }
+    for (i, result) in run["results"].as_array().into_iter().flatten().enumerate() {
+        let index = result["ruleIndex"].as_u64().map(|n| n as usize);
+        let named = index.and_then(|n| ids.get(n)).copied();
+        if named.is_none() || named != result["ruleId"].as_str() {
+            problems.push(format!(
+                "result {i}: ruleIndex {index:?} does not name ruleId {}",
+                result["ruleId"]
+            ));
+        }
+    }
+    problems
+}
+
+/// What is wrong with a JUnit report: it must parse, have `<testsuites>` of
+/// `<testsuite>`s whose counts add up, and testcases with names.
+fn junit_problems(text: &str) -> Vec<String> {
+    let doc = match roxmltree::Document::parse(text) {
+        Ok(d) => d,
+        Err(e) => return vec![format!("not XML ({e})")],
+    };
+    let mut problems = Vec::new();
+    let root = doc.root_element();
+    if root.tag_name().name() != "testsuites" {
+        problems.push(format!("root is <{}>", root.tag_name().name()));
+    }
+    let count_attr =
+        |n: roxmltree::Node, a: &str| n.attribute(a).and_then(|v| v.parse::<usize>().ok());
+    let (mut tests, mut failures, mut errors) = (0, 0, 0);
+    for suite in root.children().filter(|n| n.is_element()) {
+        let name = suite.attribute("name").unwrap_or("?");
+        if suite.tag_name().name() != "testsuite" || suite.attribute("name").is_none() {
+            problems.push(format!(
+                "<{}> `{name}` is not a named testsuite",
+                suite.tag_name().name()
+            ));
+        }
+        let cases: Vec<roxmltree::Node> = suite
+            .children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
+        let with = |child: &str| {
+            cases
+                .iter()
+                .filter(|c| c.children().any(|n| n.has_tag_name(child)))
+                .count()
+        };
+        for (attr, want) in [
+            ("tests", cases.len()),
+            ("failures", with("failure")),
+            ("errors", with("error")),
+            ("skipped", with("skipped")),
+        ] {
+            if count_attr(suite, attr) != Some(want) {
+                problems.push(format!(
+                    "testsuite `{name}`: {attr}={:?}, counted {want}",
+                    suite.attribute(attr)
+                ));
+            }
+        }
+        if cases
+            .iter()
+            .any(|c| c.attribute("name").is_none_or(str::is_empty))
+        {
+            problems.push(format!("testsuite `{name}`: a testcase without a name"));
+        }
+        tests += cases.len();
+        failures += with("failure");
+        errors += with("error");
+    }
+    for (attr, want) in [("tests", tests), ("failures", failures), ("errors", errors)] {
+        if count_attr(root, attr) != Some(want) {
+            problems.push(format!(
+                "testsuites: {attr}={:?}, counted {want}",
+                root.attribute(attr)
+            ));
+        }
+    }
+    problems
+}
+
+/// What is wrong with GitHub output: every line but the last is a workflow
+/// command `::error|warning|notice PROPS::MESSAGE` whose properties hold no
+/// raw `:` or `,`; the last is the summary.
+fn github_problems(text: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        if i + 1 == lines.len() {
+            if !line.starts_with("checked ") {
+                problems.push(format!("last line is not the summary: {line}"));
+            }
+            continue;
+        }
+        let Some(rest) = line.strip_prefix("::") else {
+            problems.push(format!("not a command: {line}"));
+            continue;
+        };
+        let Some((head, _message)) = rest.split_once("::") else {
+            problems.push(format!("no `::` before the message: {line}"));
+            continue;
+        };
+        let (command, props) = head.split_once(' ').unwrap_or((head, ""));
+        if !matches!(command, "error" | "warning" | "notice") {
+            problems.push(format!("unknown command `{command}`: {line}"));
+        }
+        for prop in props.split(',').filter(|p| !p.is_empty()) {
+            let (key, value) = prop.split_once('=').unwrap_or((prop, ""));
+            let ok = match key {
+                "line" | "col" => value.parse::<usize>().is_ok(),
+                "file" | "title" => !value.is_empty(),
+                _ => false,
+            };
+            if !ok {
+                problems.push(format!("bad property `{prop}`: {line}"));
+            }
+        }
+        if line.contains('\r') {
+            problems.push(format!("raw CR: {line}"));
+        }
+    }
+    problems
+}
+
+/// Validates JUnit files against junit-10.xsd with `xmllint`. Without
+/// `xmllint` this is skipped, except in CI (`.ci/run` installs it).
+fn xsd_problems(files: &[PathBuf]) -> Vec<String> {
+    if files.is_empty() {
+        return Vec::new();
+    }
+    let xsd = schema_path("junit-10.xsd");
+    let mut problems = Vec::new();
+    for chunk in files.chunks(200) {
+        let out = std::process::Command::new("xmllint")
+            .arg("--noout")
+            .arg("--schema")
+            .arg(&xsd)
+            .args(chunk)
+            .output();
+        match out {
+            Ok(o) if o.status.success() => {}
+            Ok(o) => problems.push(format!(
+                "xmllint: {}",
+                String::from_utf8_lossy(&o.stderr)
+                    .lines()
+                    .filter(|l| !l.ends_with(" validates"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )),
+            Err(e) if std::env::var_os("CI").is_some() => {
+                problems.push(format!(
+                    "xmllint is needed in CI ({e}): apt-get install libxml2-utils"
+                ));
+                break;
+            }
+            Err(_) => {
+                println!("xmllint not found: JUnit reports were parsed but not validated against the XSD");
+                break;
+            }
+        }
+    }
+    problems
+}
+
+/// The arguments with `--format FORMAT` in place of any `--format`.
+fn with_format(args: &[String], format: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut skip = false;
+    for a in args {
+        if skip {
+            skip = false;
+        } else if a == "--format" {
+            skip = true;
+        } else if !a.starts_with("--format=") {
+            out.push(a.clone());
+        }
+    }
+    out.extend(["--format".to_string(), format.to_string()]);
+    out
+}
+
+/// Writes a case's files into a fresh directory.
+fn materialise(case: &Case) -> PathBuf {
+    let dir = scratch_dir();
+    for (name, content) in &case.files {
+        let file = dir.join(name);
+        if let Some(parent) = file.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        std::fs::write(&file, content).expect("write case file");
+    }
+    dir
+}
+
+/// Runs `args` in `dir` in the three formats and checks each output; a JUnit
+/// report is also written into `xml_dir` for the XSD check.
+fn check_machine_formats(
+    validator: &jsonschema::Validator,
+    dir: &Path,
+    args: &[String],
+    stdin: &Option<String>,
+    xml_dir: &Path,
+    xml_files: &mut Vec<PathBuf>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let (code, sarif, err) = run_policy(dir, &with_format(args, "sarif"), stdin);
+    if sarif.is_empty() && code == 2 {
+        // A command line clap refuses: nothing is rendered in any format.
+        return problems;
+    }
+    for p in sarif_problems(validator, &sarif) {
+        problems.push(format!("sarif: {p}"));
+    }
+    let successful = serde_json::from_str::<Value>(&sarif)
+        .ok()
+        .and_then(|j| j["runs"][0]["invocations"][0]["executionSuccessful"].as_bool());
+    if successful != Some(code != 2) {
+        problems.push(format!(
+            "sarif: executionSuccessful {successful:?} but exit {code} {err}"
+        ));
+    }
+    let (_, junit, _) = run_policy(dir, &with_format(args, "junit"), stdin);
+    for p in junit_problems(&junit) {
+        problems.push(format!("junit: {p}"));
+    }
+    let file = xml_dir.join(format!("{}.xml", xml_files.len()));
+    std::fs::write(&file, &junit).expect("write JUnit report");
+    xml_files.push(file);
+    let (_, github, _) = run_policy(dir, &with_format(args, "github"), stdin);
+    for p in github_problems(&github) {
+        problems.push(format!("github: {p}"));
+    }
+    problems
+}
+
+#[test]
+fn machine_formats_of_the_example_and_every_case() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let validator = sarif_validator();
+    let xml_dir = scratch_dir();
+    let mut xml_files = Vec::new();
+    let mut failed = Vec::new();
+    // The checks are not vacuous: a wrong level and a testcase attribute the
+    // XSD does not have are caught.
+    let bad_sarif = r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}},
+        "results": [{"message": {"text": "m"}, "level": "fatal"}]}]}"#;
+    assert!(!sarif_problems(&validator, bad_sarif).is_empty());
+    let bad_junit = xml_dir.join("bad.xml");
+    std::fs::write(
+        &bad_junit,
+        "<testsuites><testsuite name=\"s\" tests=\"1\" failures=\"0\" errors=\"0\">\
+         <testcase name=\"c\" line=\"1\"/></testsuite></testsuites>",
+    )
+    .expect("write");
+    let caught = xsd_problems(std::slice::from_ref(&bad_junit));
+    let _ = std::fs::remove_file(&bad_junit);
+    assert!(
+        caught.is_empty()
+            == std::process::Command::new("xmllint")
+                .arg("--version")
+                .output()
+                .is_err(),
+        "xmllint accepted an invalid report: {caught:?}"
+    );
+
+    let example: Vec<String> = [
+        "check",
+        "examples/acme/documents",
+        "--policy",
+        "examples/acme/policies",
+        "--today",
+        "2026-11-21",
+    ]
+    .map(String::from)
+    .to_vec();
+    let problems =
+        check_machine_formats(&validator, root, &example, &None, &xml_dir, &mut xml_files);
+    if !problems.is_empty() {
+        failed.push(format!("examples/acme:\n  {}", problems.join("\n  ")));
+    }
+    // The example's SARIF has a result for each non-passing result of its JSON.
+    let (_, json, _) = run_policy(root, &with_format(&example, "json"), &None);
+    let (_, sarif, _) = run_policy(root, &with_format(&example, "sarif"), &None);
+    let json: Value = serde_json::from_str(&json).expect("JSON");
+    let sarif: Value = serde_json::from_str(&sarif).expect("SARIF");
+    let outcomes: Vec<&str> = json["documents"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|d| d["results"].as_array().into_iter().flatten())
+        .filter_map(|r| r["outcome"].as_str())
+        .filter(|o| !matches!(*o, "pass" | "not_applicable"))
+        .collect();
+    assert!(outcomes.contains(&"waived") && outcomes.contains(&"indeterminate"));
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), outcomes.len());
+    let suppressed = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .count();
+    assert_eq!(
+        suppressed,
+        outcomes.iter().filter(|o| **o == "waived").count()
+    );
+
+    let cases_root = root.join("tests/cases");
+    let mut paths = Vec::new();
+    collect(&cases_root, &mut paths);
+    paths.sort();
+    let mut ran = 1;
+    for path in &paths {
+        let rel = path
+            .strip_prefix(&cases_root)
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        let Ok(case) = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| parse_case(&t))
+        else {
+            continue; // the `cases` test reports it
+        };
+        if case.run.first().is_none_or(|c| c != "check") {
+            continue;
+        }
+        let dir = materialise(&case);
+        let problems = check_machine_formats(
+            &validator,
+            &dir,
+            &case.run,
+            &case.stdin,
+            &xml_dir,
+            &mut xml_files,
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        ran += 1;
+        if !problems.is_empty() {
+            failed.push(format!("{rel}:\n  {}", problems.join("\n  ")));
+        }
+    }
+    let xsd = xsd_problems(&xml_files);
+    if !xsd.is_empty() {
+        failed.push(format!(
+            "JUnit against junit-10.xsd:\n  {}",
+            xsd.join("\n  ")
+        ));
+    }
+    let _ = std::fs::remove_dir_all(&xml_dir);
+    println!(
+        "machine formats: {ran} runs checked, {} failed",
+        failed.len()
+    );
+    assert!(ran > 100, "only {ran} runs");
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+/// Runs a case of tests/cases/formats/ in one format.
+fn run_formats_case(name: &str, format: &str) -> (i32, String) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cases/formats")
+        .join(name);
+    let case = parse_case(&std::fs::read_to_string(path).expect("case")).expect("case parses");
+    let dir = materialise(&case);
+    let (code, out, _) = run_policy(&dir, &with_format(&case.run, format), &case.stdin);
+    let _ = std::fs::remove_dir_all(&dir);
+    (code, out)
+}
+
+/// The message of `ai_vendor.residency` in outcomes.case, as evaluated.
+const SPECIAL: &str =
+    "Acme <Screening> & \"Sons\" 'Ltd' | \u{1} 100%, a: b keeps data in US\nsecond line";
+
+#[test]
+fn sarif_of_every_outcome() {
+    let (code, out) = run_formats_case("outcomes.case", "sarif");
+    assert_eq!(code, 1);
+    assert!(sarif_problems(&sarif_validator(), &out).is_empty());
+    let json: Value = serde_json::from_str(&out).expect("SARIF");
+    let run = &json["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    let rule = |id: &str| {
+        rules
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("rule {id}"))
+    };
+    // Every rule, whatever its level and outcome, is described.
+    assert_eq!(rules.len(), 5);
+    assert_eq!(
+        rule("ai_vendor.residency")["defaultConfiguration"]["level"],
+        "error"
+    );
+    assert_eq!(
+        rule("ai_vendor.residency")["shortDescription"]["text"],
+        "Data stays in the EU"
+    );
+    assert_eq!(rule("ai_vendor.residency")["help"]["text"], "GDPR Art. 44");
+    assert_eq!(
+        rule("ai_vendor.breach")["defaultConfiguration"]["level"],
+        "warning"
+    );
+    assert_eq!(
+        rule("ai_vendor.api")["defaultConfiguration"]["level"],
+        "note"
+    );
+    // Results: fail, indeterminate and waived; not pass or not_applicable.
+    let results = run["results"].as_array().expect("results");
+    let ids: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r["ruleId"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        ["ai_vendor.residency", "ai_vendor.breach", "ai_vendor.sso"]
+    );
+    let fail = &results[0];
+    assert_eq!(fail["level"], "error");
+    assert_eq!(fail["kind"], "fail");
+    assert_eq!(fail["message"]["text"], SPECIAL);
+    let loc = &fail["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "docs/acme.yaml");
+    assert_eq!(
+        (
+            loc["region"]["startLine"].as_u64(),
+            loc["region"]["startColumn"].as_u64()
+        ),
+        (Some(5), Some(3))
+    );
+    let rel = &fail["relatedLocations"][0]["physicalLocation"];
+    assert_eq!(rel["artifactLocation"]["uri"], "policies/main.policy");
+    assert_eq!(rel["region"]["startLine"], 6);
+    let indeterminate = &results[1];
+    assert_eq!(indeterminate["level"], "warning");
+    assert_eq!(indeterminate["properties"]["outcome"], "indeterminate");
+    let waived = &results[2];
+    assert_eq!(waived["level"], "error");
+    let suppression = &waived["suppressions"][0];
+    assert_eq!(suppression["status"], "accepted");
+    let justification = suppression["justification"]
+        .as_str()
+        .expect("justification");
+    assert!(
+        justification.contains("Compensating control: IP allow-list, reviewed <monthly> & logged")
+    );
+    assert!(justification.contains("approved by hr_director, cio"));
+    assert_eq!(
+        suppression["properties"]["approvers"],
+        serde_json::json!(["hr_director", "cio"])
+    );
+    assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+}
+
+#[test]
+fn junit_of_every_outcome() {
+    let (code, out) = run_formats_case("outcomes.case", "junit");
+    assert_eq!(code, 1);
+    assert_eq!(junit_problems(&out), Vec::<String>::new());
+    let doc = roxmltree::Document::parse(&out).expect("XML");
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .expect("testsuite");
+    assert_eq!(
+        suite.attribute("name"),
+        Some("docs/acme.yaml (questionnaire Acme)")
+    );
+    assert_eq!(
+        ["tests", "failures", "errors", "skipped"].map(|a| suite.attribute(a)),
+        [Some("5"), Some("2"), Some("0"), Some("2")]
+    );
+    let child = |rule: &str| {
+        let case = suite
+            .children()
+            .find(|n| n.attribute("name") == Some(rule))
+            .unwrap_or_else(|| panic!("testcase {rule}"));
+        case.children().find(|n| n.is_element())
+    };
+    let failure = child("ai_vendor.residency").expect("failure");
+    assert_eq!(failure.tag_name().name(), "failure");
+    assert_eq!(failure.attribute("type"), Some("fail"));
+    // Every special character survives; U+0001, which XML cannot hold, is U+FFFD.
+    let special = SPECIAL.replace('\u{1}', "\u{FFFD}");
+    assert_eq!(
+        failure.attribute("message"),
+        Some(format!("must: {special}").as_str())
+    );
+    let text = failure.text().expect("failure text");
+    assert!(
+        text.starts_with(&format!("docs/acme.yaml:5:3: {special}")),
+        "{text}"
+    );
+    assert!(text.contains("policies/main.policy:6:3"), "{text}");
+    let indeterminate = child("ai_vendor.breach").expect("failure");
+    assert_eq!(
+        (
+            indeterminate.tag_name().name(),
+            indeterminate.attribute("type")
+        ),
+        ("failure", Some("indeterminate"))
+    );
+    let waived = child("ai_vendor.sso").expect("skipped");
+    assert_eq!(
+        (waived.tag_name().name(), waived.attribute("type")),
+        ("skipped", Some("waived"))
+    );
+    assert!(waived
+        .attribute("message")
+        .is_some_and(|m| m.contains("reviewed <monthly> & logged")));
+    let na = child("ai_vendor.audit").expect("skipped");
+    assert_eq!(
+        (na.tag_name().name(), na.attribute("type")),
+        ("skipped", Some("not_applicable"))
+    );
+    assert!(
+        child("ai_vendor.api").is_none(),
+        "a pass is an empty testcase"
+    );
+}
+
+#[test]
+fn github_of_every_outcome() {
+    let (code, out) = run_formats_case("outcomes.case", "github");
+    assert_eq!(code, 1);
+    assert_eq!(github_problems(&out), Vec::<String>::new());
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "::error file=docs/acme.yaml,line=5,col=3,title=Data stays in the EU (ai_vendor.residency)::\
+         Acme <Screening> & \"Sons\" 'Ltd' | \u{1} 100%25, a: b keeps data in US%0Asecond line"
+    );
+    assert!(lines[1].starts_with(
+        "::warning file=docs/acme.yaml,line=3,col=1,title=Breach notice within 72h (ai_vendor.breach%2C indeterminate)::"
+    ));
+    assert!(lines[2].starts_with(
+        "::notice file=docs/acme.yaml,line=9,col=5,title=SAML single sign-on (ai_vendor.sso%2C waived)::"
+    ));
+    assert!(lines[2].ends_with("approved by hr_director, cio: Compensating control: IP allow-list, reviewed <monthly> & logged"));
+    assert_eq!(lines.len(), 4);
+    // The escaping itself, on both kinds of value.
+    assert_eq!(
+        accord::report::github::escape_data("100%: a, b\r\nc"),
+        "100%25: a, b%0D%0Ac"
+    );
+    assert_eq!(
+        accord::report::github::escape_property("100%: a, b\r\nc"),
+        "100%25%3A a%2C b%0D%0Ac"
+    );
+}
+
+#[test]
+fn machine_formats_on_errors() {
+    let (code, sarif) = run_formats_case("errors.case", "sarif");
+    assert_eq!(code, 2);
+    assert!(sarif_problems(&sarif_validator(), &sarif).is_empty());
+    let json: Value = serde_json::from_str(&sarif).expect("SARIF");
+    let invocation = &json["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notes = invocation["toolExecutionNotifications"]
+        .as_array()
+        .expect("notifications");
+    let summary: Vec<(String, String, String)> = notes
+        .iter()
+        .map(|n| {
+            let loc = &n["locations"][0]["physicalLocation"];
+            (
+                n["descriptor"]["id"].as_str().unwrap_or("").to_string(),
+                n["level"].as_str().unwrap_or("").to_string(),
+                format!(
+                    "{}:{}:{}",
+                    loc["artifactLocation"]["uri"].as_str().unwrap_or(""),
+                    loc["region"]["startLine"],
+                    loc["region"]["startColumn"]
+                ),
+            )
+        })
+        .collect();
+    let want = [
+        ("A201", "error", "policies/main.policy:4:35"),
+        ("A305", "error", "docs/acme.yaml:6:11"),
+        ("A308", "warning", "docs/acme.yaml:7:5"),
+    ]
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()));
+    assert_eq!(summary, want);
+    // Every rule is described even when no document was evaluated.
+    assert_eq!(
+        json["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+
+    let (_, junit) = run_formats_case("errors.case", "junit");
+    assert_eq!(junit_problems(&junit), Vec::<String>::new());
+    let doc = roxmltree::Document::parse(&junit).expect("XML");
+    let suites: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .filter_map(|n| n.attribute("name"))
+        .collect();
+    assert_eq!(suites, ["errors", "warnings"]);
+    let types: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("error"))
+        .filter_map(|n| n.attribute("type"))
+        .collect();
+    assert_eq!(types, ["A201", "A305"]);
+
+    let (_, github) = run_formats_case("errors.case", "github");
+    assert_eq!(github_problems(&github), Vec::<String>::new());
+    assert!(github.starts_with(
+        "::error file=policies/main.policy,line=4,col=35,title=accord A201::`vendor` has no field `residency`\n"
+    ));
+    assert!(github.contains("::warning file=docs/acme.yaml,line=7,col=5,title=accord A308::"));
+}
+
+#[test]
+fn github_job_summary() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/formats");
+    let case = parse_case(&std::fs::read_to_string(root.join("outcomes.case")).expect("case"))
+        .expect("parses");
+    let text = |name: &str| {
+        case.files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.clone())
+            .expect("file")
+    };
+    let mut engine = accord::Engine::new(vec![(
+        "policies/main.policy".into(),
+        text("policies/main.policy"),
+    )]);
+    let today = accord::time::parse_date("2026-11-21").expect("date");
+    let (documents, diagnostics) = engine.check_text(
+        "docs/acme.yaml",
+        text("docs/acme.yaml"),
+        accord::input::Format::Yaml,
+        today,
+    );
+    let report = accord::report::Report {
+        documents,
+        diagnostics,
+    };
+    let md = accord::report::github::summary_markdown(&report, &engine.set, &engine.sources);
+    assert!(md.starts_with("## Accord policy check\n"), "{md}");
+    assert!(
+        md.contains("checked 1 document: 0 pass, 0 warn, 1 fail; 0 errors, 0 warnings"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| docs/acme.yaml | questionnaire | Acme | ❌ fail | 0 | 1 | 2 | 1 |"),
+        "{md}"
+    );
+    // The failing results, with table-breaking and HTML characters escaped.
+    assert!(md.contains("| must | `ai_vendor.residency`<br>Data stays in the EU | fail | docs/acme.yaml:5:3 | Acme &lt;Screening&gt; &amp; \"Sons\" 'Ltd' \\| \u{1} 100%, a: b keeps data in US<br>second line |"), "{md}");
+    assert!(md.contains("| should | `ai_vendor.breach`"), "{md}");
+    assert!(
+        md.contains("waived by `acme_sso` until 2027-03-31, approved by hr\\_director, cio"),
+        "{md}"
+    );
+    assert!(
+        !md.contains("ai_vendor.api"),
+        "passing results are not listed: {md}"
+    );
+}
+
+// ---------------------------------------------------------------- policy fmt
+// `policy fmt` is idempotent, keeps the meaning of a file (its AST without
+// spans, documentation comments included) and every comment, in order: on
+// every policy file of the repository, on the policies of the cases, and on
+// generated programs.
+
+use accord::source::FileId;
+use accord::syntax::fmt as policy_fmt;
+
+/// The text around the first difference of `a` and `b`.
+fn first_difference(a: &str, b: &str) -> String {
+    let at = a
+        .char_indices()
+        .zip(b.chars())
+        .find(|((_, x), y)| x != y)
+        .map(|((i, _), _)| i)
+        .unwrap_or(a.len().min(b.len()));
+    let around = |s: &str| -> String {
+        let from = s.floor_char_boundary(at.saturating_sub(120));
+        let to = s.ceil_char_boundary((at + 120).min(s.len()));
+        s[from..to].to_string()
+    };
+    format!("before: …{}…\nafter:  …{}…", around(a), around(b))
+}
+
+/// Checks the properties of `policy fmt` on `text`, which parses.
+fn fmt_properties(name: &str, text: &str) -> Result<(), String> {
+    let file = FileId(0);
+    let (ast, diagnostics) = accord::syntax::parse_file(file, text);
+    if let Some(d) = diagnostics.iter().find(|d| d.is_error()) {
+        return Err(format!("{name}: does not parse: {}", d.message));
+    }
+    let once = policy_fmt::format(file, text)
+        .map_err(|_| format!("{name}: was not formatted although it parses"))?;
+    let twice = policy_fmt::format(file, &once).map_err(|ds| {
+        let what: Vec<&str> = ds.iter().map(|d| d.message.as_str()).collect();
+        format!("{name}: the formatted text does not parse: {what:?}\n{once}")
+    })?;
+    if twice != once {
+        return Err(format!(
+            "{name}: formatting twice changes the text\n{}\n--- once\n{once}--- twice\n{twice}",
+            first_difference(&once, &twice)
+        ));
+    }
+    let (formatted, _) = accord::syntax::parse_file(file, &once);
+    let (before, after) = (policy_fmt::shape(&ast), policy_fmt::shape(&formatted));
+    if before != after {
+        return Err(format!(
+            "{name}: formatting changes the AST\n{}\n--- source\n{text}--- formatted\n{once}",
+            first_difference(&before, &after)
+        ));
+    }
+    // Every comment is kept, in order (comments that end up on one line read
+    // as one comment, joined by a space).
+    let texts = |t: &str| -> String {
+        let all: Vec<String> = policy_fmt::comments(t).into_iter().map(|c| c.text).collect();
+        all.join(" ")
+    };
+    if texts(text) != texts(&once) {
+        return Err(format!(
+            "{name}: comments are lost or moved out of order\n{}\n--- formatted\n{once}",
+            first_difference(&texts(text), &texts(&once))
+        ));
+    }
+    let ends_well = once.is_empty() || (once.ends_with('\n') && !once.ends_with("\n\n"));
+    if !ends_well || once.lines().any(|l| l.ends_with([' ', '\t'])) {
+        return Err(format!(
+            "{name}: trailing whitespace or not one final newline"
+        ));
+    }
+    Ok(())
+}
+
+fn collect_policies(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_policies(&path, out);
+        } else if path.extension().is_some_and(|e| e == "policy") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn fmt_keeps_every_policy_file_and_case() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut failures = Vec::new();
+    let mut paths = Vec::new();
+    collect_policies(&root.join("examples"), &mut paths);
+    collect_policies(&root.join("stdlib"), &mut paths);
+    paths.sort();
+    assert!(paths.len() >= 3, "no policy files found");
+    for path in &paths {
+        let text = std::fs::read_to_string(path).expect("policy text");
+        let name = path.strip_prefix(root).unwrap_or(path).display().to_string();
+        if let Err(e) = fmt_properties(&name, &text) {
+            failures.push(e);
+        }
+    }
+    // The policies embedded in the cases, those that parse.
+    let mut cases = Vec::new();
+    collect(&root.join("tests/cases"), &mut cases);
+    cases.sort();
+    let mut embedded = 0;
+    for path in &cases {
+        let Ok(case) = parse_case(&std::fs::read_to_string(path).expect("case")) else {
+            continue;
+        };
+        for (file, text) in case.files.iter().filter(|(f, _)| f.ends_with(".policy")) {
+            let (_, diagnostics) = accord::syntax::parse_file(FileId(0), text);
+            if diagnostics.iter().any(|d| d.is_error()) {
+                continue;
+            }
+            embedded += 1;
+            let name = format!("{} ({file})", path.strip_prefix(root).unwrap_or(path).display());
+            if let Err(e) = fmt_properties(&name, text) {
+                failures.push(e);
+            }
+        }
+    }
+    assert!(embedded > 100, "only {embedded} case policies parsed");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn fmt_check_passes_on_the_repository() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let args = ["fmt", "--check", "examples", "stdlib"].map(String::from);
+    let (code, out, err) = run_policy(root, &args, &None);
+    assert_eq!(code, 0, "not formatted:\n{out}{err}");
+}
+
+#[test]
+fn fmt_rewrites_in_place_and_names_the_files() {
+    let dir = scratch_dir();
+    std::fs::create_dir_all(dir.join("policies/.hidden")).expect("dir");
+    std::fs::create_dir_all(dir.join("target")).expect("dir");
+    let messy = "role cio {department it}\nmust m {\napplies questionnaire # why\n  require true }\n";
+    let tidy =
+        "role cio { department it }\nmust m {\n  applies questionnaire # why\n  require true\n}\n";
+    for file in ["policies/a.policy", "policies/.hidden/h.policy", "target/t.policy"] {
+        std::fs::write(dir.join(file), messy).expect("write");
+    }
+    std::fs::write(dir.join("policies/b.policy"), tidy).expect("write");
+    let run = |args: &[&str]| run_policy(&dir, &args.iter().map(|s| s.to_string()).collect::<Vec<_>>(), &None);
+
+    let (code, out, err) = run(&["fmt", "--check"]);
+    assert_eq!((code, out.as_str()), (1, "policies/a.policy\n"), "{err}");
+    let (code, out, err) = run(&["fmt"]);
+    assert_eq!((code, out.as_str()), (0, "policies/a.policy\n"), "{err}");
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).expect("read");
+    assert_eq!(read("policies/a.policy"), tidy);
+    assert_eq!(read("policies/b.policy"), tidy);
+    // Hidden directories and `target/` are not searched...
+    assert_eq!(read("policies/.hidden/h.policy"), messy);
+    assert_eq!(read("target/t.policy"), messy);
+    // ...but a file named on the command line is formatted.
+    let (code, out, _) = run(&["fmt", "target/t.policy"]);
+    assert_eq!((code, out.as_str()), (0, "target/t.policy\n"));
+    let (code, out, _) = run(&["fmt", "--check", "policies", "target/t.policy"]);
+    assert_eq!((code, out.as_str()), (0, ""));
+
+    // Syntax errors: the file is left alone, the error reported, exit 2.
+    std::fs::write(dir.join("policies/bad.policy"), "role x {\n").expect("write");
+    let (code, _, err) = run(&["fmt", "policies"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("A001"), "{err}");
+    assert_eq!(read("policies/bad.policy"), "role x {\n");
+    let (code, _, err) = run(&["fmt", "nowhere"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("A402"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Random policies from the grammar: every construct, strings with escapes
+/// and interpolations, comments and blank lines in every place a person may
+/// put them, one-line and multi-line blocks, expressions broken over lines.
+struct PolicyGen {
+    rng: Rng,
+    /// Line ending: `\n` or `\r\n`.
+    eol: &'static str,
+}
+
+const GEN_NAMES: &[&str] = &[
+    "a", "b", "x", "y", "vendor", "input", "item", "flows", "f", "_tmp", "x1", "approved_by",
+];
+const GEN_FIELDS: &[&str] = &["name", "count", "in", "data", "role", "soc2_date", "x"];
+const GEN_KEYS: &[&str] = &[
+    "applies", "owner", "require", "when", "message", "cite", "weight", "section", "department",
+    "kind", "until", "reason", "document", "version", "writers",
+];
+const GEN_COMMENTS: &[&str] = &[
+    "# plain",
+    "## documentation",
+    "#no space",
+    "# \"quoted\" {braces} and \\ backslash",
+    "#",
+    "# trailing spaces   ",
+    "# é, 😀 and `code`",
+    "## ",
+    "# a # in a comment",
+];
+
+impl PolicyGen {
+    fn below(&mut self, n: usize) -> usize {
+        (self.rng.next() % n as u64) as usize
+    }
+
+    fn chance(&mut self, one_in: usize) -> bool {
+        self.below(one_in) == 0
+    }
+
+    fn pick(&mut self, from: &[&'static str]) -> &'static str {
+        from[self.below(from.len())]
+    }
+
+    fn comment(&mut self) -> &'static str {
+        self.pick(GEN_COMMENTS)
+    }
+
+    /// A plain comment (never `##`), for places where a `##` line would
+    /// become the documentation of what follows only after formatting.
+    fn plain_comment(&mut self) -> &'static str {
+        loop {
+            let c = self.comment();
+            if !c.starts_with("##") {
+                return c;
+            }
+        }
+    }
+
+    /// Between two tokens of an expression: a space, or a line break,
+    /// perhaps with a comment (never inside a string).
+    fn gap(&mut self, breaks: bool) -> String {
+        if !breaks || !self.chance(6) {
+            return " ".into();
+        }
+        let eol = self.eol;
+        match self.below(3) {
+            0 => format!("{eol}      "),
+            1 => format!(" {}{eol}    ", self.comment()),
+            _ => format!("{eol}   {}{eol}     ", self.plain_comment()),
+        }
+    }
+
+    fn binary(&mut self, ops: &[&'static str], d: usize, breaks: bool, operand: fn(&mut Self, usize, bool) -> String) -> String {
+        let mut out = operand(self, d, breaks);
+        let n = if d > 0 && self.chance(3) { 1 + self.below(3) } else { 0 };
+        for _ in 0..n {
+            let op = self.pick(ops);
+            let (g1, g2) = (self.gap(breaks), self.gap(breaks));
+            let right = operand(self, d - 1, breaks);
+            out = format!("{out}{g1}{op}{g2}{right}");
+        }
+        out
+    }
+
+    /// An expression (`or_expr`); `breaks`: line breaks and comments allowed.
+    fn expr(&mut self, d: usize, breaks: bool) -> String {
+        self.binary(&["or"], d, breaks, Self::and_expr)
+    }
+
+    fn and_expr(&mut self, d: usize, breaks: bool) -> String {
+        self.binary(&["and"], d, breaks, Self::not_expr)
+    }
+
+    fn not_expr(&mut self, d: usize, breaks: bool) -> String {
+        let nots = if self.chance(5) { 1 + self.below(2) } else { 0 };
+        format!("{}{}", "not ".repeat(nots), self.cmp_expr(d, breaks))
+    }
+
+    fn cmp_expr(&mut self, d: usize, breaks: bool) -> String {
+        let left = self.coalesce(d, breaks);
+        if d == 0 || !self.chance(3) {
+            return left;
+        }
+        let op = self.pick(&["==", "!=", "<=", ">=", "<", ">", "in", "matches"]);
+        let right = self.coalesce(d - 1, breaks);
+        format!("{left} {op} {right}")
+    }
+
+    fn coalesce(&mut self, d: usize, breaks: bool) -> String {
+        self.binary(&["??"], d, breaks, Self::add_expr)
+    }
+
+    fn add_expr(&mut self, d: usize, breaks: bool) -> String {
+        self.binary(&["+", "-"], d, breaks, Self::mul_expr)
+    }
+
+    fn mul_expr(&mut self, d: usize, breaks: bool) -> String {
+        self.binary(&["*", "/"], d, breaks, Self::unary)
+    }
+
+    fn unary(&mut self, d: usize, breaks: bool) -> String {
+        let negs = if self.chance(6) { 1 + self.below(2) } else { 0 };
+        let mut out = format!("{}{}", "-".repeat(negs), self.primary(d, breaks));
+        while d > 0 && self.chance(4) {
+            if self.chance(2) {
+                out = format!("{out}.{}", self.pick(GEN_FIELDS));
+            } else {
+                let index = self.expr(d - 1, breaks);
+                out = format!("{out}[{index}]");
+            }
+        }
+        out
+    }
+
+    fn list(&mut self, d: usize, breaks: bool, n: usize) -> String {
+        let items: Vec<String> = (0..n).map(|_| self.expr(d, breaks)).collect();
+        let comma = if n > 0 && self.chance(4) { "," } else { "" };
+        format!("{}{comma}", items.join(", "))
+    }
+
+    fn primary(&mut self, d: usize, breaks: bool) -> String {
+        let choice = if d == 0 { self.below(3) } else { self.below(10) };
+        match choice {
+            0 => self.literal(),
+            1 => self.pick(GEN_NAMES).to_string(),
+            2 => self.string(d.saturating_sub(1)),
+            3 => {
+                let n = self.below(3);
+                format!("{}({})", self.pick(GEN_NAMES), self.list(d - 1, breaks, n))
+            }
+            4 => {
+                let n = self.below(4);
+                format!("[{}]", self.list(d - 1, breaks, n))
+            }
+            5 => {
+                let element = self.expr(d - 1, breaks);
+                let var = self.pick(GEN_NAMES);
+                let list = self.expr(d - 1, breaks);
+                let filter = if self.chance(2) {
+                    format!(" if {}", self.expr(d - 1, breaks))
+                } else {
+                    String::new()
+                };
+                format!("[{element} for {var} in {list}{filter}]")
+            }
+            6 => format!("({})", self.expr(d - 1, breaks)),
+            7 => format!("({})", self.quantifier(d - 1, breaks)),
+            _ => self.literal(),
+        }
+    }
+
+    fn quantifier(&mut self, d: usize, breaks: bool) -> String {
+        let q = self.pick(&["all", "any", "none", "count"]);
+        let var = self.pick(GEN_NAMES);
+        let list = self.expr(d, breaks);
+        let body = self.expr(d, breaks);
+        format!("{q} {var} in {list}: {body}")
+    }
+
+    fn literal(&mut self) -> String {
+        self.pick(&[
+            "3", "2.5", "0", "1%", "2.50%", "15min", "72h", "30d", "2w", "6mo", "4y", "2027-03-31",
+            "true", "false", "007",
+        ])
+        .to_string()
+    }
+
+    /// A string with escapes and (when `d > 0`) interpolations.
+    fn string(&mut self, d: usize) -> String {
+        let mut out = String::from("\"");
+        for _ in 0..self.below(5) {
+            match self.below(4) {
+                0 if d > 0 => {
+                    let inner = self.expr(d - 1, false);
+                    out.push_str(&format!("{{{inner}}}"));
+                }
+                1 => out.push_str(self.pick(&[
+                    "\\\"", "\\\\", "\\n", "\\t", "\\{", "\\}", "\\u{41}", "\\u{1F600}", "\\u{7}",
+                ])),
+                _ => out.push_str(self.pick(&["text", " ", "# not a comment", "é", "}", "a b", "%"])),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    fn title(&mut self) -> String {
+        if self.chance(2) {
+            String::new()
+        } else {
+            format!(" {}", self.string(if self.chance(4) { 1 } else { 0 }))
+        }
+    }
+
+    fn indent(&mut self, level: usize) -> String {
+        let unit = self.pick(&["  ", "    ", "\t", " "]);
+        unit.repeat(level.max(1))
+    }
+
+    /// An entry of a block (at nesting `level`), without its line break.
+    fn entry(&mut self, level: usize, one_line: bool) -> String {
+        let breaks = !one_line || self.chance(4);
+        match self.below(9) {
+            0 => format!("each {} in {}", self.pick(GEN_NAMES), self.expr(2, breaks)),
+            1 => format!("let {} = {}", self.pick(GEN_NAMES), self.expr(2, breaks)),
+            2 => format!(
+                "expect {} {}",
+                self.pick(&["fail", "pass", "verdict"]),
+                self.pick(&["ai_vendor.soc2", "fail", "q.r.s"])
+            ),
+            3 => format!(
+                "target {} {}",
+                self.pick(&["<", "<=", ">", ">=", "==", "!="]),
+                self.literal()
+            ),
+            4 if level < 3 => self.block(&["must", "should", "may"], level),
+            5 => format!("{} {}", self.pick(GEN_KEYS), self.quantifier(1, breaks)),
+            _ => format!("{} {}", self.pick(GEN_KEYS), self.expr(3, breaks)),
+        }
+    }
+
+    /// Own-line comments and blank lines before something at `level`.
+    fn leading(&mut self, level: usize, doc_ok: bool) -> String {
+        let mut out = String::new();
+        let eol = self.eol;
+        for _ in 0..self.below(3) {
+            if self.chance(3) {
+                out.push_str(eol);
+            }
+            if self.chance(2) {
+                let c = if doc_ok { self.comment() } else { self.plain_comment() };
+                let indent = self.indent(level);
+                out.push_str(&format!("{indent}{c}{eol}"));
+            }
+        }
+        out
+    }
+
+    /// A block of one of `kinds`, starting at the current position.
+    fn block(&mut self, kinds: &[&'static str], level: usize) -> String {
+        let eol = self.eol;
+        let header = format!("{} {}{}", self.pick(kinds), self.pick(GEN_NAMES), self.title());
+        let n = self.below(5);
+        if n == 0 && self.chance(2) {
+            return format!("{header} {{}}");
+        }
+        if self.chance(3) {
+            let entries: Vec<String> = (0..n).map(|_| self.entry(level + 1, true)).collect();
+            let sep = if self.chance(2) { "  " } else { " " };
+            return format!("{header} {{ {} }}", entries.join(sep));
+        }
+        let mut out = format!("{header} {{");
+        if self.chance(4) {
+            out.push_str(&format!(" {}", self.comment()));
+        }
+        out.push_str(eol);
+        for _ in 0..n {
+            out.push_str(&self.leading(level + 1, true));
+            let indent = self.indent(level + 1);
+            let entry = self.entry(level + 1, false);
+            out.push_str(&format!("{indent}{entry}"));
+            if self.chance(4) {
+                out.push_str(&format!("  {}", self.comment()));
+            }
+            out.push_str(eol);
+        }
+        out.push_str(&self.leading(level + 1, false));
+        let indent = if level == 0 { String::new() } else { self.indent(level) };
+        out.push_str(&format!("{indent}}}"));
+        out
+    }
+
+    fn schema_fields(&mut self, level: usize) -> String {
+        let eol = self.eol;
+        let n = self.below(4);
+        let one_line = self.chance(2);
+        let mut fields = Vec::new();
+        for _ in 0..n {
+            let name = self.pick(GEN_FIELDS);
+            let mark = if self.chance(2) { "?" } else { "" };
+            let field = match self.below(6) {
+                0 if level < 3 => format!("{name}{mark} {{{}}}", self.schema_fields(level + 1)),
+                1 if level < 3 => {
+                    let (before, after) = if self.chance(2) { (mark, "") } else { ("", mark) };
+                    format!("{name}{before} [{{{}}}]{after}", self.schema_fields(level + 1))
+                }
+                _ => {
+                    let ty = self.pick(&["string", "int", "bool", "[string]", "map(number)", "[[date]]", "data"]);
+                    format!("{name} {ty}{mark}")
+                }
+            };
+            fields.push(field);
+        }
+        if one_line || fields.is_empty() {
+            return format!(" {} ", fields.join("  "));
+        }
+        let mut out = String::from(eol);
+        for field in fields {
+            out.push_str(&self.leading(level + 1, true));
+            let indent = self.indent(level + 1);
+            out.push_str(&format!("{indent}{field}"));
+            if self.chance(4) {
+                out.push_str(&format!(" {}", self.comment()));
+            }
+            out.push_str(eol);
+        }
+        out.push_str(&self.leading(level + 1, false));
+        out.push_str(&self.indent(level));
+        out
+    }
+
+    fn item(&mut self) -> String {
+        match self.below(8) {
+            0 => format!("import std.{}", self.pick(&["vendor", "architecture"])),
+            1 => {
+                let n = self.below(3);
+                let params: Vec<&str> = (0..n).map(|_| self.pick(GEN_NAMES)).collect();
+                let comma = if n > 0 && self.chance(4) { "," } else { "" };
+                let body = if self.chance(3) { self.quantifier(2, true) } else { self.expr(3, true) };
+                format!("fn {}({}{comma}) = {body}", self.pick(GEN_NAMES), params.join(", "))
+            }
+            2 => format!("schema {} {{{}}}", self.pick(GEN_NAMES), self.schema_fields(0)),
+            3 => {
+                let block = self.block(&["role"], 0);
+                format!("policy acme.{}{}", &block[5..], "")
+            }
+            4 => self.block(&["requirements", "gate"], 0),
+            5 => self.block(&["must", "should", "may"], 0),
+            _ => self.block(
+                &["role", "committee", "system", "data", "tier", "waiver", "metric", "test"],
+                0,
+            ),
+        }
+    }
+
+    fn file(&mut self) -> String {
+        let eol = self.eol;
+        let mut out = String::new();
+        let mut last_had_doc = true;
+        for _ in 0..1 + self.below(6) {
+            let leading = self.leading(0, true);
+            let has_doc = leading.trim_end().lines().last().is_some_and(|l| l.trim_start().starts_with("##"));
+            // Two declarations may share a line, unless the first is
+            // documented (the documentation would then belong to both).
+            if !out.is_empty() && leading.is_empty() && !last_had_doc && self.chance(6) {
+                out.push(' ');
+            } else {
+                if !out.is_empty() {
+                    out.push_str(eol);
+                }
+                out.push_str(&leading);
+                last_had_doc = has_doc;
+            }
+            out.push_str(&self.item());
+            if self.chance(5) {
+                out.push_str(&format!(" {}", self.comment()));
+                last_had_doc = true; // nothing may follow on this line
+            }
+        }
+        out.push_str(&self.leading(0, true));
+        if self.chance(2) {
+            out.push_str(eol);
+        }
+        out
+    }
+}
+
+#[test]
+fn fmt_keeps_generated_programs() {
+    let mut failures = Vec::new();
+    for seed in 1..=400u64 {
+        let mut generator = PolicyGen {
+            rng: Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1),
+            eol: if seed % 7 == 0 { "\r\n" } else { "\n" },
+        };
+        let text = generator.file();
+        if let Err(e) = fmt_properties(&format!("seed {seed}"), &text) {
+            failures.push(format!("{e}\n--- generated\n{text}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of 400 generated programs failed; the first:\n{}",
+        failures.len(),
+        failures[0]
+    );
 }

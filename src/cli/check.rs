@@ -52,5 +52,23 @@ pub fn run(args: CheckArgs, io: &mut Io) -> i32 {
         }
     };
     io.stdout.push_str(&output);
+    if args.format == OutputFormat::Github {
+        if let Some(path) = &io.step_summary {
+            let summary =
+                crate::report::github::summary_markdown(&report, &engine.set, &engine.sources);
+            let written = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .and_then(|mut f| std::io::Write::write_all(&mut f, summary.as_bytes()));
+            if let Err(e) = written {
+                io.stderr.push_str(&format!(
+                    "warning: cannot write the job summary to `{}`: {}\n",
+                    path.display(),
+                    super::files::io_reason(&e)
+                ));
+            }
+        }
+    }
     report.exit_code(&engine.set, args.strict)
 }

@@ -2,6 +2,7 @@
 //! its own working directory, input and output, so tests can drive it.
 
 mod check;
+mod doc;
 mod explain;
 pub(crate) mod files;
 mod fmt;
@@ -70,6 +71,8 @@ enum Command {
     Score(score::ScoreArgs),
     /// Show how a rule was evaluated on a document, step by step
     Explain(explain::ExplainArgs),
+    /// Write a Markdown reference of the rules (of the policy set, or the standard library)
+    Doc(doc::DocArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -155,5 +158,6 @@ fn run_here(args: &[String], io: &mut Io) -> i32 {
         Command::Test(args) => test::run(args, io),
         Command::Score(args) => score::run(args, io),
         Command::Explain(args) => explain::run(args, io),
+        Command::Doc(args) => doc::run(args, io),
     }
 }
