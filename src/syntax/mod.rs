@@ -10,6 +10,7 @@
 )]
 
 pub mod ast;
+pub mod fmt;
 mod lower;
 mod parser;
 mod split;
