@@ -11,6 +11,11 @@ pub const MODULES: &[(&str, &str)] = &[
         "architecture",
         include_str!("../stdlib/architecture.policy"),
     ),
+    ("governance", include_str!("../stdlib/governance.policy")),
+    ("change", include_str!("../stdlib/change.policy")),
+    ("ai_hr", include_str!("../stdlib/ai_hr.policy")),
+    ("retention", include_str!("../stdlib/retention.policy")),
+    ("golive", include_str!("../stdlib/golive.policy")),
 ];
 
 pub fn module(name: &str) -> Option<&'static str> {

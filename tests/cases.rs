@@ -2245,3 +2245,37 @@ fn fmt_keeps_generated_programs_here() {
         failures.join("\n\n=====\n\n")
     );
 }
+
+// ---------------------------------------------------------------- standard library
+
+/// The standard library's own tests pass, every module checks alone with no
+/// diagnostic, and `docs/stdlib.md` is exactly what `policy doc --stdlib` writes.
+#[test]
+fn standard_library() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (code, out, err) = run_policy(
+        root,
+        &["test", "--policy", "stdlib/tests", "--today", "2026-11-21"].map(String::from),
+        &None,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains(" passed, 0 failed"), "{out}");
+
+    for (name, _) in accord::stdlib::MODULES {
+        let engine = accord::Engine::new(vec![("m.policy".into(), format!("import std.{name}\n"))]);
+        let shown: Vec<String> = engine
+            .diagnostics
+            .iter()
+            .map(|d| accord::report::human::render_diagnostic(&engine.sources, d))
+            .collect();
+        assert!(shown.is_empty(), "std.{name}:\n{}", shown.join(""));
+    }
+
+    let (code, generated, _) = run_policy(root, &["doc", "--stdlib"].map(String::from), &None);
+    assert_eq!(code, 0);
+    let committed = std::fs::read_to_string(root.join("docs/stdlib.md")).expect("docs/stdlib.md");
+    assert!(
+        committed == generated,
+        "docs/stdlib.md is out of date: run `cargo run -- doc --stdlib > docs/stdlib.md`"
+    );
+}
