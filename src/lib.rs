@@ -10,6 +10,8 @@ pub mod check;
 pub mod cli;
 pub mod diagnostic;
 pub mod eval;
+pub mod ide;
+pub mod import;
 pub mod input;
 pub mod limits;
 pub mod report;

@@ -3,11 +3,11 @@
 //! document kind, and every mistake gets a located diagnostic.
 
 use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::ir::{self, Builtin, ExprKind as Ir, InterpPart};
 use super::keys::decl_fields;
-use super::model::{Const, DeclKind, FnInstance, PolicySet};
+use super::model::{Const, DeclKind, FnInstance, PolicySet, RefKind, Resolution};
 use super::suggest::did_you_mean;
 use super::types::Ty;
 use super::words::WordSet;
@@ -31,6 +31,7 @@ struct Local {
     name: String,
     ty: Ty,
     slot: usize,
+    span: Span,
 }
 
 /// The names visible to an expression.
@@ -58,7 +59,7 @@ impl Scope {
     }
 
     /// Binds a name for the rest of the scope (or until [`Scope::pop`]).
-    pub fn bind(&mut self, name: &str, ty: Ty) -> usize {
+    pub fn bind(&mut self, name: &str, span: Span, ty: Ty) -> usize {
         let slot = self.next_slot;
         self.next_slot += 1;
         self.frame_size = self.frame_size.max(self.next_slot);
@@ -66,6 +67,7 @@ impl Scope {
             name: name.to_string(),
             ty,
             slot,
+            span,
         });
         slot
     }
@@ -104,6 +106,38 @@ impl ExprChecker<'_> {
         self.diagnostics.push(d);
     }
 
+    /// Records what a use of a name refers to (for editors).
+    pub fn resolve(&mut self, use_span: Span, target: Span, what: RefKind, ty: Option<&Ty>) {
+        let ty = ty.map(|t| self.type_name(t));
+        self.set.resolutions.push(Resolution {
+            use_span,
+            target,
+            what,
+            ty,
+        });
+    }
+
+    /// A type as an editor shows it: records by their schema path.
+    pub fn type_name(&self, ty: &Ty) -> String {
+        match ty {
+            Ty::Record(id) => self
+                .set
+                .record_names
+                .get(*id)
+                .cloned()
+                .unwrap_or_else(|| "record".into()),
+            Ty::List(t) => format!("[{}]", self.type_name(t)),
+            Ty::Map(t) => format!("map({})", self.type_name(t)),
+            other => other.describe(),
+        }
+    }
+
+    /// Binds a local name and records the binding.
+    pub fn bind(&mut self, scope: &mut Scope, name: &ast::Name, ty: Ty) -> usize {
+        self.resolve(name.span, name.span, RefKind::Local, Some(&ty));
+        scope.bind(&name.text, name.span, ty)
+    }
+
     pub fn check(&mut self, e: &ast::Expr, scope: &mut Scope) -> Checked {
         self.check_inner(e, scope, false)
     }
@@ -125,8 +159,8 @@ impl ExprChecker<'_> {
         ir
     }
 
-    fn path_text(&self, span: Span) -> Rc<str> {
-        Rc::from(self.sources.snippet(span).trim())
+    fn path_text(&self, span: Span) -> Arc<str> {
+        Arc::from(self.sources.snippet(span).trim())
     }
 
     fn check_inner(&mut self, e: &ast::Expr, scope: &mut Scope, in_path: bool) -> Checked {
@@ -175,7 +209,7 @@ impl ExprChecker<'_> {
             ExprKind::Quantifier(q, var, list, body) => {
                 let (list_ir, list_ty) = self.check(list, scope);
                 let elem = self.element_type(&list_ty, list.span, q.word());
-                let slot = scope.bind(&var.text, elem);
+                let slot = self.bind(scope, var, elem);
                 let (body_ir, body_ty) = self.check(body, scope);
                 scope.pop();
                 self.expect_bool(&body_ty, body.span, q.word());
@@ -205,7 +239,7 @@ impl ExprChecker<'_> {
             } => {
                 let (list_ir, list_ty) = self.check(list, scope);
                 let elem = self.element_type(&list_ty, list.span, "for");
-                let slot = scope.bind(&var.text, elem);
+                let slot = self.bind(scope, var, elem);
                 let (element_ir, element_ty) = self.check(element, scope);
                 let filter_ir = filter.as_ref().map(|f| {
                     let (ir, ty) = self.check(f, scope);
@@ -301,8 +335,9 @@ impl ExprChecker<'_> {
     fn name(&mut self, name: &ast::Name, scope: &mut Scope, in_path: bool) -> Checked {
         let span = name.span;
         let text = name.text.as_str();
-        if let Some(local) = scope.locals.iter().rev().find(|l| l.name == text) {
-            return (ir::Expr::new(Ir::Local(local.slot), span), local.ty.clone());
+        if let Some(local) = scope.locals.iter().rev().find(|l| l.name == text).cloned() {
+            self.resolve(span, local.span, RefKind::Local, Some(&local.ty));
+            return (ir::Expr::new(Ir::Local(local.slot), span), local.ty);
         }
         if text == "input" {
             return (ir::Expr::new(Ir::Input, span), self.input_ty(scope));
@@ -329,8 +364,8 @@ impl ExprChecker<'_> {
             let ir = ir::Expr::new(
                 Ir::Field {
                     base: Box::new(ir::Expr::new(Ir::Input, Span::Synthetic)),
-                    name: Rc::from(text),
-                    path: Rc::from(text),
+                    name: Arc::from(text),
+                    path: Arc::from(text),
                     path_end: !in_path,
                 },
                 span,
@@ -344,13 +379,14 @@ impl ExprChecker<'_> {
                     .records
                     .get(*record)
                     .and_then(|r| r.fields.get(text))
-                    .map(|f| Ty::from_field(&f.ty));
-                if let Some(ty) = field {
+                    .map(|f| (Ty::from_field(&f.ty), f.span));
+                if let Some((ty, def)) = field {
+                    self.resolve(span, def, RefKind::SchemaField, Some(&ty));
                     let ir = ir::Expr::new(
                         Ir::Field {
                             base: Box::new(ir::Expr::new(Ir::Input, Span::Synthetic)),
-                            name: Rc::from(text),
-                            path: Rc::from(text),
+                            name: Arc::from(text),
+                            path: Arc::from(text),
                             path_end: !in_path,
                         },
                         span,
@@ -361,6 +397,12 @@ impl ExprChecker<'_> {
         }
         for kind in DeclKind::VALUE_KINDS {
             if let Some(id) = self.set.lookup(kind, text) {
+                let target = self
+                    .set
+                    .decl(id)
+                    .map(|d| d.name_span)
+                    .unwrap_or(Span::Synthetic);
+                self.resolve(span, target, RefKind::Decl(kind), Some(&Ty::Decl(kind)));
                 return (ir::Expr::new(Ir::Decl(id), span), Ty::Decl(kind));
             }
         }
@@ -419,7 +461,7 @@ impl ExprChecker<'_> {
             ir::Expr::new(
                 Ir::Field {
                     base: Box::new(base_ir),
-                    name: Rc::from(field),
+                    name: Arc::from(field),
                     path: path.clone(),
                     path_end: !in_path,
                 },
@@ -434,9 +476,12 @@ impl ExprChecker<'_> {
                     .records
                     .get(record)
                     .and_then(|r| r.fields.get(field))
-                    .map(|f| Ty::from_field(&f.ty));
+                    .map(|f| (Ty::from_field(&f.ty), f.span));
                 match found {
-                    Some(ty) => (make(base_ir), ty),
+                    Some((ty, def)) => {
+                        self.resolve(name.span, def, RefKind::SchemaField, Some(&ty));
+                        (make(base_ir), ty)
+                    }
                     None => {
                         let names: Vec<String> = self
                             .set
@@ -478,7 +523,20 @@ impl ExprChecker<'_> {
             }
             Ty::Decl(kind) => self.decl_field(kind, base_ir, name, span, path, in_path),
             Ty::Collection(kind) => match self.set.lookup(kind, field) {
-                Some(id) => (ir::Expr::new(Ir::Decl(id), span), Ty::Decl(kind)),
+                Some(id) => {
+                    let target = self
+                        .set
+                        .decl(id)
+                        .map(|d| d.name_span)
+                        .unwrap_or(Span::Synthetic);
+                    self.resolve(
+                        name.span,
+                        target,
+                        RefKind::Decl(kind),
+                        Some(&Ty::Decl(kind)),
+                    );
+                    (ir::Expr::new(Ir::Decl(id), span), Ty::Decl(kind))
+                }
                 None => {
                     let suggestion = did_you_mean(field, self.set.names(kind)).map(String::from);
                     self.push(
@@ -522,24 +580,27 @@ impl ExprChecker<'_> {
         base_ir: ir::Expr,
         name: &ast::Name,
         span: Span,
-        path: Rc<str>,
+        path: Arc<str>,
         in_path: bool,
     ) -> Checked {
         let field = name.text.as_str();
         let fields = decl_fields(kind);
         match fields.iter().find(|(n, _)| *n == field) {
-            Some((_, ty)) => (
-                ir::Expr::new(
-                    Ir::Field {
-                        base: Box::new(base_ir),
-                        name: Rc::from(field),
-                        path,
-                        path_end: !in_path,
-                    },
-                    span,
-                ),
-                ty.clone(),
-            ),
+            Some((_, ty)) => {
+                self.resolve(name.span, Span::Synthetic, RefKind::DeclField, Some(ty));
+                (
+                    ir::Expr::new(
+                        Ir::Field {
+                            base: Box::new(base_ir),
+                            name: Arc::from(field),
+                            path,
+                            path_end: !in_path,
+                        },
+                        span,
+                    ),
+                    ty.clone(),
+                )
+            }
             None => {
                 let suggestion = did_you_mean(field, fields.iter().map(|(n, _)| *n));
                 self.push(
@@ -686,7 +747,7 @@ impl ExprChecker<'_> {
                 if let [StrPart::Text(pattern)] = parts.as_slice() {
                     return match regex::Regex::new(pattern) {
                         Ok(re) => (
-                            ir::Expr::new(Ir::Matches(Box::new(l), Rc::new(re)), span),
+                            ir::Expr::new(Ir::Matches(Box::new(l), Arc::new(re)), span),
                             Ty::Bool,
                         ),
                         Err(e) => {
@@ -1020,6 +1081,12 @@ impl ExprChecker<'_> {
         let Some(def) = self.functions.get(key) else {
             return error(span);
         };
+        self.set.resolutions.push(Resolution {
+            use_span: name.span,
+            target: def.decl.name.span,
+            what: RefKind::Function,
+            ty: None,
+        });
         let params = def.decl.params.len();
         if args.len() != params {
             self.push(
@@ -1060,7 +1127,7 @@ impl ExprChecker<'_> {
                 self.instances.insert(memo.clone(), (index, Ty::Any));
                 let mut inner = Scope::new(scope.input.clone(), false, def.module.clone());
                 for (i, param) in def.decl.params.iter().enumerate() {
-                    inner.bind(&param.text, tys.get(i).cloned().unwrap_or(Ty::Any));
+                    self.bind(&mut inner, param, tys.get(i).cloned().unwrap_or(Ty::Any));
                 }
                 let before = self.diagnostics.len();
                 let body = def.decl.body.clone();

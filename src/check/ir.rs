@@ -1,7 +1,7 @@
 //! Checked expressions: names resolved to slots and declarations, paths
 //! checked against schemas. The evaluator runs these and never looks a name up.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::model::{Const, DeclId, DeclKind};
 use crate::source::Span;
@@ -66,14 +66,14 @@ pub enum ExprKind {
     /// the read is recorded for result locations.
     Field {
         base: Box<Expr>,
-        name: Rc<str>,
-        path: Rc<str>,
+        name: Arc<str>,
+        path: Arc<str>,
         path_end: bool,
     },
     Index {
         base: Box<Expr>,
         index: Box<Expr>,
-        path: Rc<str>,
+        path: Arc<str>,
         path_end: bool,
     },
     /// A document string that names a declaration of this kind.
@@ -81,7 +81,7 @@ pub enum ExprKind {
     Not(Box<Expr>),
     Neg(Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
-    Matches(Box<Expr>, Rc<regex::Regex>),
+    Matches(Box<Expr>, Arc<regex::Regex>),
     MatchesDynamic(Box<Expr>, Box<Expr>),
     Quantifier {
         q: Quantifier,

@@ -244,7 +244,7 @@ impl Checker<'_> {
             let body = def.decl.body.clone();
             let mut scope = Scope::new(InputTy::Unknown, false, def.module.clone());
             for p in &def.decl.params {
-                scope.bind(&p.text, types::Ty::Any);
+                scope.bind(&p.text, p.span, types::Ty::Any);
             }
             let mut ec = ExprChecker {
                 set: &mut self.set,
@@ -620,7 +620,20 @@ impl Checker<'_> {
 
     fn reference(&mut self, kind: DeclKind, name: &str, span: Span) -> Option<Const> {
         match self.set.lookup(kind, name) {
-            Some(id) => Some(Const::Decl(id)),
+            Some(id) => {
+                let target = self
+                    .set
+                    .decl(id)
+                    .map(|d| d.name_span)
+                    .unwrap_or(Span::Synthetic);
+                self.set.resolutions.push(model::Resolution {
+                    use_span: span,
+                    target,
+                    what: model::RefKind::Decl(kind),
+                    ty: None,
+                });
+                Some(Const::Decl(id))
+            }
             None => {
                 let suggestion = did_you_mean(name, self.set.names(kind)).map(String::from);
                 let mut d = Diagnostic::error("A104", format!("unknown {} `{name}`", kind.word()))
@@ -759,6 +772,14 @@ impl Checker<'_> {
         };
         if kind == "policy" {
             return Some((Applies::Policy, InputTy::Policy));
+        }
+        if let Some(target) = self.set.schema_spans.get(&kind).copied() {
+            self.set.resolutions.push(model::Resolution {
+                use_span: value.span,
+                target,
+                what: model::RefKind::Kind,
+                ty: None,
+            });
         }
         match self.set.schemas.get(&kind) {
             Some(record) => Some((
@@ -979,7 +1000,7 @@ impl Checker<'_> {
                             types::Ty::Any
                         }
                     };
-                    let slot = scope.bind(&var.text, elem);
+                    let slot = ec.bind(&mut scope, var, elem);
                     steps.push(Step::Each {
                         slot,
                         list: ir,
@@ -988,7 +1009,7 @@ impl Checker<'_> {
                 }
                 Entry::Let { var, value, .. } => {
                     let (ir, ty) = ec.check(value, &mut scope);
-                    let slot = scope.bind(&var.text, ty);
+                    let slot = ec.bind(&mut scope, var, ty);
                     steps.push(Step::Let { slot, value: ir });
                 }
                 Entry::Key { key, value } if key.text == "when" => {
@@ -1106,6 +1127,23 @@ impl Checker<'_> {
         self.set.lookup(DeclKind::Rule, id).is_some()
     }
 
+    /// Records a use of a rule id (a waiver's `rule`, a test's `expect`).
+    fn resolve_rule(&mut self, id: &str, span: Span) {
+        let target = self
+            .set
+            .lookup(DeclKind::Rule, id)
+            .and_then(|d| self.set.decl(d))
+            .map(|d| d.name_span);
+        if let Some(target) = target {
+            self.set.resolutions.push(model::Resolution {
+                use_span: span,
+                target,
+                what: model::RefKind::Decl(DeclKind::Rule),
+                ty: None,
+            });
+        }
+    }
+
     fn unknown_rule(&mut self, id: &str, span: Span) {
         let ids: Vec<String> = self.set.names(DeclKind::Rule).map(String::from).collect();
         self.diagnostics.push(
@@ -1129,15 +1167,16 @@ impl Checker<'_> {
         let fields = decl.fields.clone();
         let rule = match fields.get("rule") {
             Some((Const::Str(r), span)) => {
+                let value_span = block
+                    .entries
+                    .iter()
+                    .find_map(|e| match e {
+                        Entry::Key { key, value } if key.text == "rule" => Some(value.span),
+                        _ => None,
+                    })
+                    .unwrap_or(*span);
+                self.resolve_rule(r, value_span);
                 if !self.rule_exists(r) {
-                    let value_span = block
-                        .entries
-                        .iter()
-                        .find_map(|e| match e {
-                            Entry::Key { key, value } if key.text == "rule" => Some(value.span),
-                            _ => None,
-                        })
-                        .unwrap_or(*span);
                     self.unknown_rule(r, value_span);
                 }
                 r.clone()
@@ -1201,6 +1240,7 @@ impl Checker<'_> {
                 Entry::Expect { what: w, arg, span } => {
                     match w.text.as_str() {
                         "pass" | "fail" | "indeterminate" | "waived" | "not_applicable" => {
+                            self.resolve_rule(&arg.text, arg.span);
                             if !self.rule_exists(&arg.text) && !arg.text.starts_with("waiver.") {
                                 self.unknown_rule(&arg.text, arg.span);
                             }

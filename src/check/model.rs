@@ -257,6 +257,34 @@ pub struct MetricTarget {
     pub span: Span,
 }
 
+/// What a name or path in the policy refers to: for editors (definition,
+/// references, rename, hover) and nothing else.
+#[derive(Clone, Debug)]
+pub struct Resolution {
+    /// Where the name is used.
+    pub use_span: Span,
+    /// Where what it names is declared (`Synthetic` for built-ins).
+    pub target: Span,
+    pub what: RefKind,
+    /// Its type, as a person reads it.
+    pub ty: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefKind {
+    /// A local name (`each`, `let`, a quantifier, a `fn` parameter); the
+    /// binding itself is recorded too, with `use_span == target`.
+    Local,
+    Decl(DeclKind),
+    /// A field of a document schema.
+    SchemaField,
+    /// A field of a declaration (`data.x.owner`).
+    DeclField,
+    Function,
+    /// A document kind (`applies manifest`).
+    Kind,
+}
+
 /// Everything `check` knows about a policy set.
 #[derive(Default)]
 pub struct PolicySet {
@@ -274,6 +302,12 @@ pub struct PolicySet {
     pub metric_targets: Vec<MetricTarget>,
     /// The files of the set (policies and the standard library modules used).
     pub files: Vec<crate::source::FileId>,
+    /// Every resolved name and path, for editors.
+    pub resolutions: Vec<Resolution>,
+    /// Where each document kind's schema is first declared.
+    pub schema_spans: IndexMap<String, Span>,
+    /// A readable name for each schema record (`manifest.flows[]`).
+    pub record_names: Vec<String>,
 }
 
 impl PolicySet {

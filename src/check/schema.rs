@@ -48,6 +48,8 @@ impl SchemaBuilder<'_> {
                     );
                 }
                 let id = self.new_record(Record { fields });
+                self.set.schema_spans.insert(kind.clone(), decl.name.span);
+                self.name_record(id, kind.clone());
                 self.set.schemas.insert(kind, id);
                 id
             }
@@ -58,6 +60,15 @@ impl SchemaBuilder<'_> {
     fn new_record(&mut self, record: Record) -> RecordId {
         self.set.records.push(record);
         self.set.records.len() - 1
+    }
+
+    fn name_record(&mut self, id: RecordId, name: String) {
+        if self.set.record_names.len() <= id {
+            self.set.record_names.resize(id + 1, String::new());
+        }
+        if let Some(n) = self.set.record_names.get_mut(id) {
+            *n = name;
+        }
     }
 
     fn merge_fields(&mut self, record: RecordId, fields: &[SchemaField]) {
@@ -77,6 +88,27 @@ impl SchemaBuilder<'_> {
             let Some(ty) = self.field_ty(&field.ty) else {
                 return;
             };
+            // Name nested records by their path, for editors (`manifest.flows[]`).
+            let parent = self
+                .set
+                .record_names
+                .get(record)
+                .cloned()
+                .unwrap_or_default();
+            let path = if parent.is_empty() {
+                field.name.text.clone()
+            } else {
+                format!("{parent}.{}", field.name.text)
+            };
+            match &ty {
+                FieldTy::Record(id) => self.name_record(*id, path),
+                FieldTy::List(inner) => {
+                    if let FieldTy::Record(id) = **inner {
+                        self.name_record(id, format!("{path}[]"));
+                    }
+                }
+                _ => {}
+            }
             if let Some(r) = self.set.records.get_mut(record) {
                 r.fields.insert(
                     field.name.text.clone(),

@@ -342,18 +342,18 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    pub fn field(&self, base: &Value<'a>, name: &str, path: &Rc<str>) -> Value<'a> {
+    pub fn field(&self, base: &Value<'a>, name: &str, path: &str) -> Value<'a> {
         match base {
             Value::Missing(_) => base.clone(),
             Value::Node(node) => match &node.value {
                 NodeValue::Map(map) => match map.get(name) {
                     Some(child) if child.value == NodeValue::Null => {
-                        Value::missing(path.clone(), child.loc())
+                        Value::missing(path, child.loc())
                     }
                     Some(child) => Value::Node(child),
-                    None => Value::missing(path.clone(), node.loc()),
+                    None => Value::missing(path, node.loc()),
                 },
-                _ => Value::missing(path.clone(), node.loc()),
+                _ => Value::missing(path, node.loc()),
             },
             Value::Decl(id, origin) => match self.set.decl(*id).and_then(|d| d.fields.get(name)) {
                 Some((c, entry)) => {
@@ -368,21 +368,21 @@ impl<'a> Evaluator<'a> {
                         other => other,
                     }
                 }
-                None => Value::missing(path.clone(), *origin),
+                None => Value::missing(path, *origin),
             },
             Value::Collection(kind) => match self.set.lookup(*kind, name) {
                 Some(id) => Value::Decl(id, Span::Synthetic),
-                None => Value::missing(path.clone(), Span::Synthetic),
+                None => Value::missing(path, Span::Synthetic),
             },
             Value::PolicyInput => match DeclKind::from_collection(name) {
                 Some(kind) => Value::Collection(kind),
-                None => Value::missing(path.clone(), Span::Synthetic),
+                None => Value::missing(path, Span::Synthetic),
             },
-            _ => Value::missing(path.clone(), Span::Synthetic),
+            _ => Value::missing(path, Span::Synthetic),
         }
     }
 
-    fn index(&self, base: &Value<'a>, index: &Value<'a>, path: &Rc<str>) -> Value<'a> {
+    fn index(&self, base: &Value<'a>, index: &Value<'a>, path: &str) -> Value<'a> {
         if base.is_missing() {
             return base.clone();
         }
@@ -396,37 +396,37 @@ impl<'a> Evaluator<'a> {
                 .and_then(|n| self.set.lookup(*kind, n))
             {
                 Some(id) => Value::Decl(id, origin),
-                None => Value::missing(path.clone(), origin),
+                None => Value::missing(path, origin),
             },
             Value::Node(node) => match &node.value {
                 NodeValue::List(items) => match index.as_num() {
                     Some(n) if n >= 0.0 && n.fract() == 0.0 => match items.get(n as usize) {
                         Some(item) if item.value == NodeValue::Null => {
-                            Value::missing(path.clone(), item.loc())
+                            Value::missing(path, item.loc())
                         }
                         Some(item) => Value::Node(item),
-                        None => Value::missing(path.clone(), node.loc()),
+                        None => Value::missing(path, node.loc()),
                     },
-                    _ => Value::missing(path.clone(), node.loc()),
+                    _ => Value::missing(path, node.loc()),
                 },
                 NodeValue::Map(_) => match index.as_text(self.set) {
                     Some(key) => self.field(base, key, path),
-                    None => Value::missing(path.clone(), node.loc()),
+                    None => Value::missing(path, node.loc()),
                 },
-                _ => Value::missing(path.clone(), node.loc()),
+                _ => Value::missing(path, node.loc()),
             },
             Value::List(items) => match index.as_num() {
                 Some(n) if n >= 0.0 && n.fract() == 0.0 => items
                     .get(n as usize)
                     .cloned()
-                    .unwrap_or_else(|| Value::missing(path.clone(), Span::Synthetic)),
-                _ => Value::missing(path.clone(), Span::Synthetic),
+                    .unwrap_or_else(|| Value::missing(path, Span::Synthetic)),
+                _ => Value::missing(path, Span::Synthetic),
             },
             Value::Decl(..) | Value::PolicyInput => match index.as_text(self.set) {
                 Some(key) => self.field(base, key, path),
-                None => Value::missing(path.clone(), origin),
+                None => Value::missing(path, origin),
             },
-            _ => Value::missing(path.clone(), origin),
+            _ => Value::missing(path, origin),
         }
     }
 
@@ -990,7 +990,7 @@ pub(crate) fn set_local<'a>(env: &mut Env<'a>, slot: usize, v: Value<'a>) {
 /// The path text of a list expression, for messages.
 fn source_path(e: &Expr) -> Rc<str> {
     match &e.kind {
-        ExprKind::Field { path, .. } | ExprKind::Index { path, .. } => path.clone(),
+        ExprKind::Field { path, .. } | ExprKind::Index { path, .. } => Rc::from(&**path),
         ExprKind::Input => Rc::from("input"),
         _ => Rc::from("a list"),
     }
