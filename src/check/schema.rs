@@ -62,12 +62,36 @@ impl SchemaBuilder<'_> {
         self.set.records.len() - 1
     }
 
+    /// Names a record by its path, and the records nested in it under it.
     fn name_record(&mut self, id: RecordId, name: String) {
         if self.set.record_names.len() <= id {
             self.set.record_names.resize(id + 1, String::new());
         }
         if let Some(n) = self.set.record_names.get_mut(id) {
-            *n = name;
+            *n = name.clone();
+        }
+        let nested: Vec<(String, RecordId)> = self
+            .set
+            .records
+            .get(id)
+            .map(|r| {
+                r.fields
+                    .iter()
+                    .filter_map(|(field, f)| match &f.ty {
+                        FieldTy::Record(inner) => Some((format!("{name}.{field}"), *inner)),
+                        FieldTy::List(t) => match **t {
+                            FieldTy::Record(inner) => Some((format!("{name}.{field}[]"), inner)),
+                            _ => None,
+                        },
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (path, inner) in nested {
+            if inner != id {
+                self.name_record(inner, path);
+            }
         }
     }
 
