@@ -2,6 +2,8 @@
 //! `tests/README.md` for the format). All cases run; failures are reported
 //! together at the end.
 
+mod lsp;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -655,8 +657,13 @@ fn example_acme() {
     assert_eq!(code, 1, "a vendor is eliminated");
     let json: Value = serde_json::from_str(&out).expect("JSON output");
     assert_eq!(json["format"], "accord.check/v1");
-    assert_eq!(json["summary"]["documents"], 10);
+    // Ten documents, plus the `policy` document that holds the results of
+    // the imported `std.governance` and `std.retention` rules.
+    assert_eq!(json["summary"]["documents"], 11);
     assert_eq!(json["summary"]["errors"], 0);
+    assert_eq!(json["summary"]["pass"], 2);
+    assert_eq!(json["summary"]["warn"], 4);
+    assert_eq!(json["summary"]["fail"], 5);
     let verdict = |id: &str| {
         documents_with_id(&json, id).first().map(|d| {
             (
@@ -673,7 +680,19 @@ fn example_acme() {
     assert_eq!(verdict("CR-2026-047"), Some(("fail".into(), None)));
     assert_eq!(verdict("go-live-berlin-pilot"), Some(("pass".into(), None)));
     assert_eq!(verdict("go-live-nyc-pilot"), Some(("fail".into(), None)));
-    // The policy set itself is valid: the same run without documents exits 0.
+    // The governance model passes every `must` of std.governance and
+    // std.retention; three categories are deleted later than one month after
+    // retention ends (`should` std.retention.prompt_deletion): warn.
+    assert_eq!(verdict("acme.hr_ai"), Some(("warn".into(), None)));
+    let prompt_deletion = results_of(&json, "acme.hr_ai", Some("std.retention.prompt_deletion"));
+    assert_eq!(prompt_deletion.len(), 3);
+    assert!(prompt_deletion.iter().all(|r| r["outcome"] == "fail"));
+    assert!(results_of(&json, "acme.hr_ai", None)
+        .iter()
+        .filter(|r| r["level"] == "must")
+        .all(|r| r["outcome"] == "pass"));
+    // The policy set itself is valid: the same run without documents exits 0
+    // (its only findings are `should` warnings).
     let (code, _, _) = run_policy(
         root,
         &["check", "--policy", "examples/acme/policies"].map(String::from),
@@ -2278,4 +2297,689 @@ fn standard_library() {
         committed == generated,
         "docs/stdlib.md is out of date: run `cargo run -- doc --stdlib > docs/stdlib.md`"
     );
+}
+
+// ---------------------------------------------------------------- policy import vsaq
+// `policy import vsaq` on the four VSAQ templates of `tests/fixtures/vsaq/`
+// (Google, Apache-2.0; see its README): every generated policy checks alone
+// with no diagnostic, is already in the canonical layout, and its rules fail
+// on the answer that shows the VSAQ warning and pass on another one.
+
+/// The templates, with how many questions and warnings each holds.
+const VSAQ_TEMPLATES: [(&str, usize, usize); 4] = [
+    ("infrastructure", 96, 72),
+    ("physical_and_datacenter", 30, 16),
+    ("security_privacy_programs", 46, 34),
+    ("webapp", 73, 42),
+];
+
+fn vsaq_fixture(name: &str) -> (PathBuf, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = root.join(format!("tests/fixtures/vsaq/{name}.json"));
+    let text = std::fs::read_to_string(&path).expect("VSAQ fixture");
+    (path, text)
+}
+
+/// `policy import vsaq` on a fixture: the policy it prints.
+fn import_vsaq_fixture(name: &str) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let args = [
+        "import".to_string(),
+        "vsaq".to_string(),
+        format!("tests/fixtures/vsaq/{name}.json"),
+    ];
+    let (code, out, err) = run_policy(root, &args, &None);
+    assert_eq!(code, 0, "{name}: {err}");
+    assert_eq!(err, "", "{name}: nothing is skipped");
+    out
+}
+
+#[test]
+fn import_vsaq_gives_valid_canonical_policies() {
+    let field =
+        regex::Regex::new(r"^    [a-z_][a-z0-9_]* +(string|bool|\[string\])\?$").expect("regex");
+    for (name, questions, warnings) in VSAQ_TEMPLATES {
+        let out = import_vsaq_fixture(name);
+        let (_, text) = vsaq_fixture(name);
+        let imported = accord::import::vsaq(
+            &text,
+            &format!("{name}.json"),
+            &accord::import::Options::default(),
+        )
+        .expect("a VSAQ template");
+        assert_eq!(
+            imported.policy, out,
+            "{name}: the library and the command agree"
+        );
+        assert!(
+            imported.warnings.is_empty(),
+            "{name}: {:?}",
+            imported.warnings
+        );
+        assert_eq!(imported.record, format!("vsaq_{name}"));
+
+        // Every question is a field, every warning a `should` rule.
+        assert_eq!(imported.questions, questions, "{name}: questions");
+        assert_eq!(imported.rules, warnings, "{name}: warnings");
+        let tips = text.matches("\"warn\": \"yes\"").count();
+        assert_eq!(tips, warnings, "{name}: the warnings of the template");
+        assert_eq!(out.lines().filter(|l| field.is_match(l)).count(), questions);
+        assert_eq!(
+            out.lines().filter(|l| l.starts_with("  should ")).count(),
+            warnings
+        );
+        assert_eq!(out.matches("\n    section it\n").count(), warnings);
+        assert!(out.contains(&format!("\n  vsaq_{name}? {{\n")), "{name}");
+        assert!(
+            out.contains(&format!("\nrequirements vsaq_{name} ")),
+            "{name}"
+        );
+        assert_eq!(out.matches("\n  applies questionnaire\n").count(), 1);
+
+        // (a) It checks alone, with no diagnostic at all.
+        let engine = accord::Engine::new(vec![(format!("{name}.policy"), out.clone())]);
+        let shown: Vec<String> = engine
+            .diagnostics
+            .iter()
+            .map(|d| accord::report::human::render_diagnostic(&engine.sources, d))
+            .collect();
+        assert!(shown.is_empty(), "{name}:\n{}", shown.join(""));
+        let group = format!("vsaq_{name}.");
+        let rules = engine
+            .set
+            .rules
+            .iter()
+            .filter(|r| r.id.starts_with(&group))
+            .count();
+        assert_eq!(rules, warnings, "{name}: rules in the policy set");
+
+        // (b) It is in the canonical layout.
+        match policy_fmt::format(FileId(0), &out) {
+            Ok(formatted) => assert!(
+                formatted == out,
+                "{name}: not canonical\n{}",
+                first_difference(&out, &formatted)
+            ),
+            Err(_) => panic!("{name}: does not parse"),
+        }
+    }
+}
+
+/// A `when` of a generated rule the test can satisfy.
+enum VsaqWhen {
+    Is(String, String),
+    IsNot(String, String),
+    Has(String, String),
+}
+
+/// A generated rule of the simplest shape: one `require` on one answer
+/// (`FIELD != "CHOICE"` on a radio question, `"CHOICE" in FIELD` or
+/// `not "CHOICE" in FIELD` on a checkbox group), and `when`s on other answers.
+struct VsaqRule {
+    name: String,
+    field: String,
+    /// The answer that shows the warning.
+    bad: Value,
+    /// One that does not (`None`: another choice of the radio question).
+    good: Option<Value>,
+    /// The warned choice.
+    choice: String,
+    whens: Vec<VsaqWhen>,
+}
+
+fn simple_vsaq_rules(policy: &str, record: &str) -> (Vec<VsaqRule>, usize) {
+    let require = regex::Regex::new(&format!(r#"^{record}\.(\w+) != "([^"\\]*)"$"#)).expect("re");
+    let checked =
+        regex::Regex::new(&format!(r#"^(not )?"([^"\\]*)" in {record}\.(\w+)$"#)).expect("re");
+    let compare =
+        regex::Regex::new(&format!(r#"^{record}\.(\w+) (==|!=) "([^"\\]*)"$"#)).expect("re");
+    let has = regex::Regex::new(&format!(r#"^"([^"\\]*)" in {record}\.(\w+)$"#)).expect("re");
+    let mut rules = Vec::new();
+    let mut all = 0;
+    let mut current: Option<(String, Vec<String>, Vec<String>)> = None;
+    for line in policy.lines() {
+        if let Some(rest) = line.strip_prefix("  should ") {
+            let name = rest.split(' ').next().unwrap_or("").to_string();
+            current = Some((name, Vec::new(), Vec::new()));
+        } else if let Some(when) = line.strip_prefix("    when    ") {
+            if let Some((_, whens, _)) = current.as_mut() {
+                whens.push(when.to_string());
+            }
+        } else if let Some(req) = line.strip_prefix("    require ") {
+            if let Some((_, _, requires)) = current.as_mut() {
+                requires.push(req.to_string());
+            }
+        } else if line == "  }" {
+            let Some((name, whens, requires)) = current.take() else {
+                continue;
+            };
+            all += 1;
+            let [only] = requires.as_slice() else {
+                continue;
+            };
+            let (field, choice, bad, good) = if let Some(r) = require.captures(only) {
+                let bad = Value::String(r[2].to_string());
+                (r[1].to_string(), r[2].to_string(), bad, None)
+            } else if let Some(r) = checked.captures(only) {
+                let list = Value::Array(vec![Value::String(r[2].to_string())]);
+                let (bad, good) = if r.get(1).is_some() {
+                    (list, Value::Array(Vec::new()))
+                } else {
+                    (Value::Array(Vec::new()), list)
+                };
+                (r[3].to_string(), r[2].to_string(), bad, Some(good))
+            } else {
+                continue;
+            };
+            let mut parsed = Vec::new();
+            for w in &whens {
+                if let Some(c) = compare.captures(w) {
+                    let (f, v) = (c[1].to_string(), c[3].to_string());
+                    parsed.push(if &c[2] == "==" {
+                        VsaqWhen::Is(f, v)
+                    } else {
+                        VsaqWhen::IsNot(f, v)
+                    });
+                } else if let Some(c) = has.captures(w) {
+                    parsed.push(VsaqWhen::Has(c[2].to_string(), c[1].to_string()));
+                } else {
+                    parsed.clear();
+                    break;
+                }
+            }
+            if parsed.len() != whens.len() {
+                continue;
+            }
+            rules.push(VsaqRule {
+                name,
+                field,
+                bad,
+                good,
+                choice,
+                whens: parsed,
+            });
+        }
+    }
+    (rules, all)
+}
+
+/// Answers that satisfy the `when`s of `rule`, or `None` if they conflict
+/// or read the answer the rule requires.
+fn vsaq_answers_for(rule: &VsaqRule) -> Option<serde_json::Map<String, Value>> {
+    let mut answers = serde_json::Map::new();
+    for w in &rule.whens {
+        match w {
+            VsaqWhen::Is(f, v) => {
+                if answers.get(f).is_some_and(|old| old != v) {
+                    return None;
+                }
+                answers.insert(f.clone(), Value::String(v.clone()));
+            }
+            VsaqWhen::Has(f, v) => {
+                let list = answers
+                    .entry(f.clone())
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                list.as_array_mut()?.push(Value::String(v.clone()));
+            }
+            VsaqWhen::IsNot(..) => {}
+        }
+    }
+    for w in &rule.whens {
+        if let VsaqWhen::IsNot(f, v) = w {
+            match answers.get(f) {
+                Some(old) if old == v => return None,
+                Some(_) => {}
+                None => {
+                    answers.insert(f.clone(), Value::String("none_of_these".into()));
+                }
+            }
+        }
+    }
+    (!answers.contains_key(&rule.field)).then_some(answers)
+}
+
+fn vsaq_document(id: &str, record: &str, answers: serde_json::Map<String, Value>) -> String {
+    let doc = serde_json::json!({
+        "kind": "questionnaire",
+        "id": id,
+        "vendor": {"name": "Example Vendor"},
+        record: answers,
+    });
+    serde_json::to_string(&doc).expect("JSON")
+}
+
+/// Checks `documents` (one YAML stream) against `policy`: the JSON report.
+fn vsaq_check(policy: &str, documents: &str) -> Value {
+    let dir = scratch_dir();
+    std::fs::write(dir.join("vsaq.policy"), policy).expect("write");
+    std::fs::write(dir.join("answers.yaml"), documents).expect("write");
+    let args = [
+        "check",
+        "answers.yaml",
+        "--policy",
+        "vsaq.policy",
+        "--format",
+        "json",
+        "--today",
+        "2026-11-21",
+    ]
+    .map(String::from);
+    let (code, out, err) = run_policy(&dir, &args, &None);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(code == 0 || code == 1, "exit {code}: {out}{err}");
+    let json: Value = serde_json::from_str(&out).expect("JSON report");
+    assert_eq!(json["errors"], serde_json::json!([]), "{out}");
+    assert_eq!(json["warnings"], serde_json::json!([]), "{out}");
+    json
+}
+
+fn vsaq_outcome(json: &Value, doc: &str, rule: &str) -> String {
+    let results = results_of(json, doc, Some(rule));
+    let outcomes: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r["outcome"].as_str())
+        .collect();
+    outcomes.join(",")
+}
+
+/// Every generated rule of the simplest shape, on every template: a
+/// questionnaire answering the warned choice fails it, one answering another
+/// choice of the same question passes it.
+#[test]
+fn import_vsaq_rules_fail_on_the_warned_answer() {
+    let mut checked = 0;
+    for (name, _, _) in VSAQ_TEMPLATES {
+        let policy = import_vsaq_fixture(name);
+        let (_, text) = vsaq_fixture(name);
+        let template = accord::import::vsaq::read(&text).expect("template");
+        let record = format!("vsaq_{name}");
+        let (rules, all) = simple_vsaq_rules(&policy, &record);
+        assert_eq!(
+            all,
+            VSAQ_TEMPLATES
+                .iter()
+                .find(|t| t.0 == name)
+                .map_or(0, |t| t.2)
+        );
+        let mut documents = Vec::new();
+        let mut expected = Vec::new();
+        for rule in &rules {
+            let Some(answers) = vsaq_answers_for(rule) else {
+                continue;
+            };
+            // The good answer to a radio question: another of its choices.
+            let good = rule.good.clone().unwrap_or_else(|| {
+                template
+                    .nodes
+                    .iter()
+                    .find(|n| n.choices.iter().any(|(c, _)| *c == rule.choice))
+                    .and_then(|n| n.choices.iter().find(|(c, _)| *c != rule.choice))
+                    .map(|(c, _)| Value::String(c.clone()))
+                    .expect("the warned question has another choice")
+            });
+            for (outcome, answer) in [("fail", &rule.bad), ("pass", &good)] {
+                let mut answers = answers.clone();
+                answers.insert(rule.field.clone(), answer.clone());
+                let id = format!("{outcome} {}", rule.name);
+                documents.push(vsaq_document(&id, &record, answers));
+                expected.push((id, format!("{record}.{}", rule.name), outcome));
+            }
+        }
+        assert!(
+            expected.len() >= 2 * 12,
+            "{name}: only {} simple rules",
+            expected.len() / 2
+        );
+        println!("{name}: {} of {all} rules checked", expected.len() / 2);
+        let json = vsaq_check(&policy, &documents.join("\n---\n"));
+        let mut wrong = Vec::new();
+        for (doc, rule, outcome) in &expected {
+            let got = vsaq_outcome(&json, doc, rule);
+            if got != *outcome {
+                wrong.push(format!("{rule} on `{doc}`: {got}, expected {outcome}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{name}:\n{}", wrong.join("\n"));
+        checked += expected.len() / 2;
+    }
+    assert!(checked >= 100, "only {checked} rules checked");
+}
+
+/// Rules of other shapes, one document at a time: checkbox groups, `^id`
+/// (a warning shown instead of another), questions not asked, no answer.
+#[test]
+fn import_vsaq_compound_rules_and_missing_answers() {
+    type Case = (&'static str, &'static str, &'static str, &'static str);
+    let cases: [Case; 14] = [
+        // (template, rule, answers as YAML, outcome)
+        ("physical_and_datacenter", "warn_no_office_ra",
+         "{office_facilities_excl: office_facilities_excl_yes, office_ra: office_ra_no}", "fail"),
+        ("physical_and_datacenter", "warn_no_office_ra",
+         "{office_facilities_excl: office_facilities_excl_yes, office_ra: office_ra_yes}", "pass"),
+        // Everyone works from home: the office question is not asked.
+        ("physical_and_datacenter", "warn_no_office_ra",
+         "{office_facilities_excl: office_facilities_home}", "not_applicable"),
+        // Asked, not answered: never a pass.
+        ("physical_and_datacenter", "warn_no_office_ra",
+         "{office_facilities_excl: office_facilities_excl_no}", "indeterminate"),
+        ("infrastructure", "warn_servers_email_security_spoof",
+         "{options: [req_sensitive], email_security: []}", "fail"),
+        ("infrastructure", "warn_servers_email_security_spoof",
+         "{options: [req_sensitive], email_security: [email_security_dkim]}", "pass"),
+        ("infrastructure", "warn_servers_email_security_spoof",
+         "{options: [], email_security: []}", "not_applicable"),
+        // `!^warn_network_vpn_no2ndfactor`: for sensitive data that warning is
+        // shown instead, so this one passes.
+        ("infrastructure", "warn_network_vpn_nostrongauth",
+         "{network_vpn: network_vpn_yes, options: [], network_vpn_auth: [network_vpn_auth_pwd]}",
+         "fail"),
+        ("infrastructure", "warn_network_vpn_nostrongauth",
+         "{network_vpn: network_vpn_yes, options: [req_sensitive], network_vpn_auth: [network_vpn_auth_pwd]}",
+         "pass"),
+        ("infrastructure", "warn_network_vpn_no2ndfactor",
+         "{network_vpn: network_vpn_yes, options: [req_sensitive], network_vpn_auth: [network_vpn_auth_pwd]}",
+         "fail"),
+        ("security_privacy_programs", "warn_secprog_no_ra",
+         "{secprog_choices: [secprog_policies]}", "fail"),
+        ("security_privacy_programs", "warn_secprog_no_ra",
+         "{secprog_choices: [secprog_policies, secprog_ra]}", "pass"),
+        ("webapp", "warn_application_xss_perpage",
+         "{application_xss: [application_xss_perpage]}", "fail"),
+        ("webapp", "warn_application_xss_perpage",
+         "{application_xss: [application_xss_templating, application_xss_perpage]}", "pass"),
+    ];
+    let mut policies = std::collections::HashMap::new();
+    let mut failures = Vec::new();
+    for (name, rule, answers, outcome) in cases {
+        let policy = policies
+            .entry(name)
+            .or_insert_with(|| import_vsaq_fixture(name))
+            .clone();
+        let document = format!(
+            "kind: questionnaire\nid: Example\nvendor: {{name: Example Vendor}}\nvsaq_{name}: {answers}\n"
+        );
+        let json = vsaq_check(&policy, &document);
+        let got = vsaq_outcome(&json, "Example", &format!("vsaq_{name}.{rule}"));
+        if got != outcome {
+            failures.push(format!(
+                "{name} {rule} on {answers}: {got}, expected {outcome}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The command's errors and what it reports on standard error.
+#[test]
+fn import_vsaq_errors_and_output_file() {
+    let dir = scratch_dir();
+    let run = |args: &[&str]| {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        run_policy(&dir, &args, &None)
+    };
+    let (code, _, err) = run(&["import", "vsaq", "missing.json"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("cannot read `missing.json`: no such file or directory"),
+        "{err}"
+    );
+
+    let (code, _, err) = run(&["import", "caiq", "missing.json"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("invalid value 'caiq'") && err.contains("vsaq"),
+        "{err}"
+    );
+
+    std::fs::write(
+        dir.join("bad.json"),
+        "// c\n// c\n{\"questionnaire\": [\n  {\"type\": \"line\" \"id\": \"x\"}\n]}\n",
+    )
+    .expect("write");
+    let (code, _, err) = run(&["import", "vsaq", "bad.json"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`bad.json`: not a VSAQ template: invalid JSON")
+            && err.contains("(line 4, column"),
+        "{err}"
+    );
+
+    std::fs::write(dir.join("other.json"), "{\"items\": []}").expect("write");
+    let (code, _, err) = run(&["import", "vsaq", "other.json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no `questionnaire` list"), "{err}");
+
+    // A warning whose condition cannot be translated is skipped and named.
+    std::fs::write(
+        dir.join("q.json"),
+        r#"{"questionnaire": [{"type": "block", "text": "Q", "items": [
+  {"type": "line", "id": "name", "text": "Name"},
+  {"type": "slider", "id": "s", "text": "?"},
+  {"type": "tip", "id": "warn_name", "cond": "matches(name/value, \"x\")", "warn": "yes", "text": "x"},
+  {"type": "tip", "id": "warn_empty", "cond": "name", "warn": "yes", "text": "y"}
+]}]}"#,
+    )
+    .expect("write");
+    let (code, out, err) = run(&["import", "vsaq", "q.json", "--output", "q.policy"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "");
+    assert!(err.contains("unknown item type `slider`, skipped"), "{err}");
+    assert!(
+        err.contains("warning `warn_name` skipped: condition"),
+        "{err}"
+    );
+    assert!(
+        err.contains("wrote `q.policy`: 1 questions as fields of `vsaq_q`, 1 warnings"),
+        "{err}"
+    );
+    let written = std::fs::read_to_string(dir.join("q.policy")).expect("written");
+    assert!(written.contains("require vsaq_q.name == \"\""), "{written}");
+    assert!(!written.contains("warn_name"), "{written}");
+    let engine = accord::Engine::new(vec![("q.policy".into(), written)]);
+    assert!(engine.diagnostics.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The EU example (`examples/eu-hiring/`): a German retailer deploying an AI
+/// CV-screening tool under the EU AI Act and GDPR, with the standard library
+/// imported. Exit 1 (a vendor is eliminated, the manifest fails, go-live is
+/// blocked until the affected workers are informed); its own tests pass.
+#[test]
+fn example_eu_hiring() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let args = [
+        "check",
+        "examples/eu-hiring/documents",
+        "--policy",
+        "examples/eu-hiring/policies",
+        "--today",
+        "2026-11-21",
+        "--format",
+        "json",
+    ]
+    .map(String::from);
+    let (code, out, _) = run_policy(root, &args, &None);
+    assert_eq!(code, 1, "{out}");
+    let json: Value = serde_json::from_str(&out).expect("JSON output");
+    assert_eq!(json["format"], "accord.check/v1");
+    // Five documents and the `policy` document `frischmarkt.hr_ai`.
+    assert_eq!(json["summary"]["documents"], 6);
+    assert_eq!(json["summary"]["pass"], 2);
+    assert_eq!(json["summary"]["warn"], 1);
+    assert_eq!(json["summary"]["fail"], 3);
+    assert_eq!(json["summary"]["errors"], 0);
+    assert_eq!(
+        json["errors"],
+        Value::Array(vec![]),
+        "every document validates"
+    );
+    assert_eq!(json["warnings"], Value::Array(vec![]), "no unknown field");
+    let verdict = |id: &str| {
+        documents_with_id(&json, id).first().map(|d| {
+            (
+                d["verdict"].as_str().unwrap_or("").to_string(),
+                d["score"].as_f64().map(|s| (s * 10.0).round() / 10.0),
+            )
+        })
+    };
+    let outcomes = |id: &str, rule: &str| -> Vec<String> {
+        results_of(&json, id, Some(rule))
+            .iter()
+            .map(|r| r["outcome"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+
+    // The governance model passes std.governance and its own retention rules.
+    assert_eq!(verdict("frischmarkt.hr_ai"), Some(("pass".into(), None)));
+    let policy_doc = documents_with_id(&json, "frischmarkt.hr_ai");
+    assert_eq!(
+        policy_doc.first().map(|d| d["kind"].clone()),
+        Some(Value::from("policy"))
+    );
+    for rule in [
+        "storage_limitation",
+        "applicant_data_six_months",
+        "ai_logs_six_months",
+        "std.governance.data_owner_hr",
+        "std.governance.committee_size",
+        "std.governance.must_rules_owned",
+    ] {
+        assert_eq!(outcomes("frischmarkt.hr_ai", rule), ["pass"], "{rule}");
+    }
+
+    // Vendors: Auslese is shortlisted with one missed `should`; Quickscreen
+    // is eliminated by the GDPR processor terms and the EU AI Act documents.
+    assert_eq!(verdict("Auslese"), Some(("warn".into(), Some(94.7))));
+    assert_eq!(outcomes("Auslese", "std.ai_hr.vendor_ai.logs"), ["fail"]);
+    assert_eq!(verdict("Quickscreen"), Some(("fail".into(), Some(57.9))));
+    for rule in [
+        "std.ai_hr.vendor_ai.processor_terms",
+        "eu_provider.conformity",
+        "eu_provider.registered",
+    ] {
+        assert_eq!(outcomes("Quickscreen", rule), ["fail"], "{rule}");
+    }
+    assert_eq!(outcomes("Quickscreen", "eu_provider.transfers"), ["pass"]);
+
+    // The manifest sends the photo and date of birth to the screening AI.
+    assert_eq!(
+        verdict("frischmarkt-recruiting-integration"),
+        Some(("fail".into(), None))
+    );
+    let protected = results_of(
+        &json,
+        "frischmarkt-recruiting-integration",
+        Some("no_protected_attributes"),
+    );
+    assert_eq!(protected.len(), 1);
+    assert_eq!(protected[0]["outcome"], "fail");
+    assert!(
+        location_matches(
+            &protected[0]["location"],
+            "examples/eu-hiring/documents/architecture/manifest.yaml:32:5"
+        ),
+        "{}",
+        protected[0]["location"]
+    );
+
+    // Go-live is blocked by the one missing step: informing the workers.
+    assert_eq!(
+        verdict("go-live-hamburg-pilot"),
+        Some(("fail".into(), None))
+    );
+    assert_eq!(
+        outcomes(
+            "go-live-hamburg-pilot",
+            "std.ai_hr.deployment.eu_workers_informed"
+        ),
+        ["indeterminate"]
+    );
+    assert_eq!(
+        outcomes("go-live-hamburg-pilot", "std.golive.go_live.comms_plan"),
+        ["fail"]
+    );
+    let failing: Vec<&str> = results_of(&json, "go-live-hamburg-pilot", None)
+        .iter()
+        .filter(|r| r["outcome"] == "fail" || r["outcome"] == "indeterminate")
+        .map(|r| r["rule"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        failing,
+        [
+            "std.golive.go_live.comms_plan",
+            "std.ai_hr.deployment.eu_workers_informed"
+        ]
+    );
+    let gates = documents_with_id(&json, "go-live-hamburg-pilot")
+        .first()
+        .map(|d| d["gates"].clone());
+    assert_eq!(
+        gates,
+        Some(serde_json::json!([
+            {"gate": "de_go_live", "status": "open"},
+            {"gate": "std.golive.go_live", "status": "blocked"}
+        ]))
+    );
+
+    // The model update is approved by everyone it needs, the works council
+    // included.
+    assert_eq!(verdict("CR-2026-112"), Some(("pass".into(), None)));
+    assert_eq!(outcomes("CR-2026-112", "works_council_agreed"), ["pass"]);
+
+    // `policy.toml` in the example's folder names the same policies.
+    let (code, out_toml, _) = run_policy(
+        &root.join("examples/eu-hiring"),
+        &[
+            "check",
+            "documents",
+            "--today",
+            "2026-11-21",
+            "--format",
+            "json",
+        ]
+        .map(String::from),
+        &None,
+    );
+    assert_eq!(code, 1);
+    let json_toml: Value = serde_json::from_str(&out_toml).expect("JSON output");
+    assert_eq!(json_toml["summary"], json["summary"]);
+
+    // The policy set alone is valid and its governance model passes.
+    let (code, _, _) = run_policy(
+        root,
+        &[
+            "check",
+            "--policy",
+            "examples/eu-hiring/policies",
+            "--today",
+            "2026-11-21",
+        ]
+        .map(String::from),
+        &None,
+    );
+    assert_eq!(code, 0);
+
+    // `policy test` runs the example's own tests, all passing.
+    let (code, out_test, _) = run_policy(
+        root,
+        &[
+            "test",
+            "--policy",
+            "examples/eu-hiring/policies",
+            "--today",
+            "2026-11-21",
+        ]
+        .map(String::from),
+        &None,
+    );
+    assert_eq!(code, 0, "{out_test}");
+    assert!(out_test.contains("5 passed, 0 failed"), "{out_test}");
+
+    // Its policy files are in the canonical layout.
+    let (code, out_fmt, _) = run_policy(
+        root,
+        &["fmt", "--check", "examples/eu-hiring"].map(String::from),
+        &None,
+    );
+    assert_eq!(code, 0, "{out_fmt}");
 }

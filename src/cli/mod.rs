@@ -6,7 +6,9 @@ mod doc;
 mod explain;
 pub(crate) mod files;
 mod fmt;
+mod import;
 mod load;
+mod lsp;
 mod score;
 mod test;
 
@@ -73,6 +75,10 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Write a Markdown reference of the rules (of the policy set, or the standard library)
     Doc(doc::DocArgs),
+    /// Start a policy from a questionnaire template (`policy import vsaq FILE`)
+    Import(import::ImportArgs),
+    /// Run the language server on standard input and output (for editors)
+    Lsp(lsp::LspArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -159,5 +165,7 @@ fn run_here(args: &[String], io: &mut Io) -> i32 {
         Command::Score(args) => score::run(args, io),
         Command::Explain(args) => explain::run(args, io),
         Command::Doc(args) => doc::run(args, io),
+        Command::Lsp(args) => lsp::run(args, io),
+        Command::Import(args) => import::run(args, io),
     }
 }

@@ -304,10 +304,7 @@ impl Workspace {
                     let end = text
                         .get(range.start..)
                         .map(|rest| {
-                            range.start
-                                + rest
-                                    .find([':', '\n', ',', '}'])
-                                    .unwrap_or(rest.len())
+                            range.start + rest.find([':', '\n', ',', '}']).unwrap_or(rest.len())
                         })
                         .unwrap_or(range.end);
                     let outcome = match r.outcome {

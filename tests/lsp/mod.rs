@@ -13,7 +13,9 @@ use serde_json::{json, Value};
 
 /// Files of a fixture: `### /path` lines start each file. `$0` marks the
 /// cursor (removed from the text); the offset is returned with its file.
-fn fixture(text: &str) -> (Vec<(PathBuf, String)>, Option<(PathBuf, usize)>) {
+type Files = Vec<(PathBuf, String)>;
+
+fn fixture(text: &str) -> (Files, Option<(PathBuf, usize)>) {
     let mut files = Vec::new();
     let mut cursor = None;
     for part in text.split("### ").filter(|p| !p.trim().is_empty()) {
@@ -196,7 +198,7 @@ fn diagnostics_live_and_across_files_with_quick_fixes() {
     assert!(of("/ws/b.policy").contains(&"A101".to_string()), "{all:?}");
     assert!(of("/ws/b.policy").contains(&"A112".to_string()), "{all:?}");
     assert!(of("/ws/model.policy").is_empty());
-    let b = fixture(&format!("### /b.policy\nrole auditor {{ department it }}\nmust m {{ applies manifest  require data.candidate_record.classification == \"confidental\" }}\n")).0[0].1.clone();
+    let b = fixture("### /b.policy\nrole auditor { department it }\nmust m { applies manifest  require data.candidate_record.classification == \"confidental\" }\n").0[0].1.clone();
     let at = b.find("\"confidental\"").expect("typo");
     let fixes = ws.code_actions(Path::new("/ws/b.policy"), at..at + 1);
     assert_eq!(fixes.len(), 1, "{fixes:?}");
