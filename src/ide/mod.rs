@@ -337,7 +337,32 @@ impl Analysis for Workspace {
         self.roots = roots;
         self.disk.clear();
         for root in self.roots.clone() {
-            scan(&root, &mut self.disk, 0);
+            // A `policy.toml` says which policies make the set, as for `policy check`.
+            let listed: Option<Vec<String>> = std::fs::read_to_string(root.join("policy.toml"))
+                .ok()
+                .and_then(|t| toml::from_str::<toml::Table>(&t).ok())
+                .and_then(|t| {
+                    t.get("policies")?
+                        .as_array()?
+                        .iter()
+                        .map(|v| v.as_str().map(String::from))
+                        .collect()
+                });
+            match listed {
+                Some(paths) => {
+                    for p in paths {
+                        let path = root.join(p);
+                        if is_policy(&path) {
+                            if let Ok(text) = std::fs::read_to_string(&path) {
+                                self.disk.insert(path, text);
+                            }
+                        } else {
+                            scan(&path, &mut self.disk, 0);
+                        }
+                    }
+                }
+                None => scan(&root, &mut self.disk, 0),
+            }
         }
         self.invalidate();
     }

@@ -510,3 +510,51 @@ fn language_server_over_stdio() {
     assert!(status.success());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A real client: headless Neovim with the set-up of `docs/editors.md`
+/// (read by the script) opens a policy with an error and gets diagnostics.
+/// Skipped where `nvim` is missing, except in CI, which installs it.
+#[test]
+fn neovim_receives_diagnostics() {
+    let has_nvim = Command::new("nvim")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_nvim {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install Neovim (see .ci/run)"
+        );
+        eprintln!("skipped: nvim is not installed");
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::temp_dir().join(format!("accord-nvim-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("policies")).expect("dir");
+    std::fs::write(dir.join("policy.toml"), "policies = [\"policies/\"]\n").expect("write");
+    let file = dir.join("policies/main.policy");
+    std::fs::write(&file, "role cio { department finance }\n").expect("write");
+    let output = Command::new("nvim")
+        .args(["--headless", "-u", "NONE", "-i", "NONE", "-n", "-c"])
+        .arg(format!(
+            "luafile {}",
+            root.join("lsp/tests/nvim_diagnostics.lua").display()
+        ))
+        .arg(&file)
+        .env("POLICY_BIN", env!("CARGO_BIN_EXE_policy"))
+        .env("ACCORD_EDITORS_MD", root.join("docs/editors.md"))
+        .env("POLICY_TIMEOUT_MS", "20000")
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run nvim");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("DIAGNOSTICS ") && !stdout.contains("NO DIAGNOSTICS"),
+        "stdout: {stdout}\nstderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
