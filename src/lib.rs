@@ -60,6 +60,22 @@ impl Engine {
         }
     }
 
+    /// [`Engine::new`] with the parsing of each file done by `parse` (the
+    /// language server answers it from a cache).
+    pub fn with_parser(policies: Vec<(String, String)>, parse: &mut check::Parse<'_>) -> Engine {
+        let mut sources = SourceMap::new();
+        let files: Vec<FileId> = policies
+            .into_iter()
+            .map(|(name, text)| sources.add(name, text))
+            .collect();
+        let (set, diagnostics) = check::compile_with(&mut sources, &files, parse);
+        Engine {
+            sources,
+            set,
+            diagnostics,
+        }
+    }
+
     /// Whether the policy set has no errors (documents are only evaluated then).
     pub fn is_valid(&self) -> bool {
         !self.diagnostics.iter().any(|d| d.is_error())

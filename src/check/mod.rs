@@ -44,13 +44,27 @@ struct Sourced {
 /// Parses and checks policy files (already in `sources`) as one set, with
 /// the prelude and every imported standard library module.
 pub fn compile(sources: &mut SourceMap, files: &[FileId]) -> (PolicySet, Vec<Diagnostic>) {
+    compile_with(sources, files, &mut crate::syntax::parse_file)
+}
+
+/// Parses a file: `compile_with` lets a caller (the language server) answer
+/// from a cache of files that did not change.
+pub type Parse<'p> = dyn FnMut(FileId, &str) -> (ast::File, Vec<Diagnostic>) + 'p;
+
+/// [`compile`], with the parsing of each file (the set's and the standard
+/// library's) done by `parse`.
+pub fn compile_with(
+    sources: &mut SourceMap,
+    files: &[FileId],
+    parse: &mut Parse<'_>,
+) -> (PolicySet, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut items: Vec<Sourced> = Vec::new();
     let mut set_files = Vec::new();
 
     let prelude = sources.add(stdlib::PRELUDE_NAME, stdlib::PRELUDE);
     set_files.push(prelude);
-    let (file, mut ds) = crate::syntax::parse_file(prelude, stdlib::PRELUDE);
+    let (file, mut ds) = parse(prelude, stdlib::PRELUDE);
     diagnostics.append(&mut ds);
     items.extend(
         file.items
@@ -62,7 +76,7 @@ pub fn compile(sources: &mut SourceMap, files: &[FileId]) -> (PolicySet, Vec<Dia
     for &id in files {
         set_files.push(id);
         let text = sources.text(id).to_string();
-        let (file, mut ds) = crate::syntax::parse_file(id, &text);
+        let (file, mut ds) = parse(id, &text);
         diagnostics.append(&mut ds);
         for item in file.items {
             if let Item::Import(import) = &item {
@@ -106,7 +120,7 @@ pub fn compile(sources: &mut SourceMap, files: &[FileId]) -> (PolicySet, Vec<Dia
         loaded.insert(module.clone());
         let id = sources.add(format!("<stdlib/{short}.policy>"), text);
         set_files.push(id);
-        let (file, mut ds) = crate::syntax::parse_file(id, text);
+        let (file, mut ds) = parse(id, text);
         diagnostics.append(&mut ds);
         for item in file.items {
             if let Item::Import(import) = &item {

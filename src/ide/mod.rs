@@ -34,10 +34,21 @@ pub struct Workspace {
     /// Files open in the editor (policies and documents), by path.
     open: BTreeMap<PathBuf, String>,
     analyzed: Option<Analyzed>,
+    /// Parsed files by name, kept while their text and place in the set stay
+    /// the same: after a change only the changed file is parsed again.
+    parsed: HashMap<String, Parsed>,
     /// Diagnostics of open documents, by path, with the text they were computed for.
     documents: HashMap<PathBuf, (String, Vec<Diag>)>,
     /// Files given diagnostics before: they are cleared when they have none.
     published: BTreeSet<PathBuf>,
+}
+
+/// One file's parse, and what it was parsed from.
+struct Parsed {
+    file: FileId,
+    text: String,
+    ast: ast::File,
+    diagnostics: Vec<Diagnostic>,
 }
 
 /// The policy set as last analysed.
@@ -106,21 +117,52 @@ impl Workspace {
         } else {
             Vec::new()
         };
-        self.analyzed.get_or_insert_with(|| {
-            let engine = Engine::new(
-                texts
-                    .iter()
-                    .map(|(p, t)| (p.to_string_lossy().to_string(), t.clone()))
-                    .collect(),
-            );
-            let asts = engine
-                .set
-                .files
+        if self.analyzed.is_none() {
+            let names: Vec<(String, String)> = texts
                 .iter()
-                .map(|f| (*f, crate::syntax::parse_file(*f, engine.sources.text(*f)).0))
+                .map(|(p, t)| (p.to_string_lossy().to_string(), t.clone()))
                 .collect();
-            Analyzed { engine, asts }
-        })
+            let by_id: Vec<String> = names.iter().map(|(n, _)| n.clone()).collect();
+            let cache = &mut self.parsed;
+            let mut seen: Vec<(FileId, ast::File)> = Vec::new();
+            let mut parse = |file: FileId, text: &str| {
+                // Standard library modules are named after the set's files.
+                let name = by_id
+                    .get(file.0 as usize)
+                    .cloned()
+                    .unwrap_or_else(|| format!("<file {}>", file.0));
+                let key = if (file.0 as usize) < by_id.len() {
+                    name
+                } else {
+                    format!("{}#{}", file.0, text.len())
+                };
+                let hit = cache.get(&key).filter(|p| p.file == file && p.text == text);
+                let (ast, diagnostics) = match hit {
+                    Some(p) => (p.ast.clone(), p.diagnostics.clone()),
+                    None => {
+                        let (ast, diagnostics) = crate::syntax::parse_file(file, text);
+                        cache.insert(
+                            key,
+                            Parsed {
+                                file,
+                                text: text.to_string(),
+                                ast: ast.clone(),
+                                diagnostics: diagnostics.clone(),
+                            },
+                        );
+                        (ast, diagnostics)
+                    }
+                };
+                seen.push((file, ast.clone()));
+                (ast, diagnostics)
+            };
+            let engine = Engine::with_parser(names, &mut parse);
+            self.analyzed = Some(Analyzed { engine, asts: seen });
+        }
+        match &self.analyzed {
+            Some(a) => a,
+            None => unreachable!("the analysis was just made"),
+        }
     }
 
     fn invalidate(&mut self) {
