@@ -2898,16 +2898,17 @@ fn example_eu_hiring() {
         outcomes("go-live-hamburg-pilot", "std.golive.go_live.comms_plan"),
         ["fail"]
     );
-    let failing: Vec<&str> = results_of(&json, "go-live-hamburg-pilot", None)
+    let mut failing: Vec<&str> = results_of(&json, "go-live-hamburg-pilot", None)
         .iter()
         .filter(|r| r["outcome"] == "fail" || r["outcome"] == "indeterminate")
         .map(|r| r["rule"].as_str().unwrap_or(""))
         .collect();
+    failing.sort();
     assert_eq!(
         failing,
         [
+            "std.ai_hr.deployment.eu_workers_informed",
             "std.golive.go_live.comms_plan",
-            "std.ai_hr.deployment.eu_workers_informed"
         ]
     );
     let gates = documents_with_id(&json, "go-live-hamburg-pilot")

@@ -72,7 +72,8 @@ pub fn compile_with(
             .map(|item| Sourced { module: None, item }),
     );
 
-    let mut pending: Vec<(ast::Name, Option<String>)> = Vec::new();
+    // Modules load in the order they are imported (their rules report in that order).
+    let mut pending: std::collections::VecDeque<(ast::Name, Option<String>)> = Default::default();
     for &id in files {
         set_files.push(id);
         let text = sources.text(id).to_string();
@@ -80,7 +81,7 @@ pub fn compile_with(
         diagnostics.append(&mut ds);
         for item in file.items {
             if let Item::Import(import) = &item {
-                pending.push((import.module.clone(), None));
+                pending.push_back((import.module.clone(), None));
             }
             items.push(Sourced { module: None, item });
         }
@@ -88,7 +89,7 @@ pub fn compile_with(
 
     // Standard library modules, each loaded once, imports followed.
     let mut loaded: HashSet<String> = HashSet::new();
-    while let Some((name, _from)) = pending.pop() {
+    while let Some((name, _from)) = pending.pop_front() {
         let module = name.text.clone();
         if loaded.contains(&module) {
             continue;
@@ -124,7 +125,7 @@ pub fn compile_with(
         diagnostics.append(&mut ds);
         for item in file.items {
             if let Item::Import(import) = &item {
-                pending.push((import.module.clone(), Some(module.clone())));
+                pending.push_back((import.module.clone(), Some(module.clone())));
             }
             items.push(Sourced {
                 module: Some(module.clone()),
