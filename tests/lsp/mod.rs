@@ -558,3 +558,44 @@ fn neovim_receives_diagnostics() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Hover and completion as an editor shows them, reviewed as snapshots.
+#[test]
+fn hover_and_completion_snapshots() {
+    let text = format!(
+        "{MODEL}### /rules.policy\n## Vendors prove their controls.\nrequirements ai_vendor \"AI vendor\" {{\n  applies questionnaire\n  ## An audit less than a year old.\n  must soc2 \"SOC 2 report\" {{\n    section it\n    require \"SOC 2 Type II\" in vendor.certifications\n    cite    \"AICPA SOC 2\"\n  }}\n}}\nwaiver w {{\n  rule     ai_vendor.so$0c2\n  target   \"Acme\"\n  until    2027-03-31\n  approved [hr_director, cio]\n}}\n"
+    );
+    let (mut ws, path, offset) = workspace(&text);
+    let mut shown = String::new();
+    shown.push_str("--- hover on a rule id in a waiver\n");
+    shown.push_str(&ws.hover(&path, offset).unwrap_or_default());
+    let data = text
+        .find("data candidate_record")
+        .map(|i| i + 6)
+        .unwrap_or(0);
+    shown.push_str("\n--- hover on a data category\n");
+    shown.push_str(
+        &ws.hover(
+            Path::new("/ws/model.policy"),
+            data - MODEL.find("role").unwrap_or(0),
+        )
+        .unwrap_or_default(),
+    );
+
+    let (mut ws, path, offset) = workspace(&format!(
+        "{MODEL}### /c.policy\nrequirements g {{\n  applies questionnaire\n  must m {{ require vendor.encryption.$0 }}\n}}\n"
+    ));
+    shown.push_str("\n--- completion after `vendor.encryption.`\n");
+    for c in ws.completion(&path, offset) {
+        shown.push_str(&format!(
+            "{} ({:?}) {}\n",
+            c.label,
+            c.kind,
+            c.detail.unwrap_or_default()
+        ));
+    }
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!("lsp_hover_and_completion", shown));
+}
