@@ -11,7 +11,7 @@ mod server;
 pub use analysis::Analysis;
 pub use lines::LineIndex;
 pub use server::Backend;
-pub use tower_lsp_server::{ls_types, ClientSocket, LspService};
+pub use tower_lsp_server::{jsonrpc, ls_types, ClientSocket, LspService};
 
 /// Serves the language server on standard input and output until the client
 /// says `exit`.

@@ -599,3 +599,97 @@ fn hover_and_completion_snapshots() {
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| insta::assert_snapshot!("lsp_hover_and_completion", shown));
 }
+
+/// Sends one message to the server's service; its response, if any.
+async fn call<S>(
+    service: &mut S,
+    req: accord_lsp::jsonrpc::Request,
+) -> Option<accord_lsp::jsonrpc::Response>
+where
+    S: tower::Service<
+        accord_lsp::jsonrpc::Request,
+        Response = Option<accord_lsp::jsonrpc::Response>,
+    >,
+{
+    use tower::ServiceExt;
+    match service.ready().await {
+        Ok(s) => s.call(req).await.ok().flatten(),
+        Err(_) => None,
+    }
+}
+
+/// The server in process, through its tower service, with a fake client
+/// reading what the server sends (diagnostics) from the client socket.
+#[test]
+fn server_in_process_with_a_fake_client() {
+    use accord_lsp::jsonrpc as request;
+    use futures::StreamExt;
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let (mut service, mut socket) = accord_lsp::service(Workspace::new());
+        let init = call(
+            &mut service,
+            request::Request::build("initialize")
+                .params(json!({"processId": null, "capabilities": {}}))
+                .id(1)
+                .finish(),
+        )
+        .await
+        .expect("initialize answered");
+        assert!(init.is_ok());
+        let _ = call(
+            &mut service,
+            request::Request::build("initialized")
+                .params(json!({}))
+                .finish(),
+        )
+        .await;
+        let uri = "file:///ws/in-process.policy";
+        let _ = call(
+            &mut service,
+            request::Request::build("textDocument/didOpen")
+                .params(
+                    json!({"textDocument": {"uri": uri, "languageId": "accord", "version": 1,
+                    "text": "role cio { department finance }\n"}}),
+                )
+                .finish(),
+        )
+        .await;
+        // The server publishes the diagnostics to the client.
+        let published = tokio::time::timeout(Duration::from_secs(10), async {
+            while let Some(message) = socket.next().await {
+                let m = serde_json::to_value(&message).unwrap_or(Value::Null);
+                if m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri {
+                    return m["params"]["diagnostics"].clone();
+                }
+            }
+            Value::Null
+        })
+        .await
+        .expect("diagnostics published");
+        assert_eq!(published[0]["code"], "A112", "{published}");
+        let hover = call(
+            &mut service,
+            request::Request::build("textDocument/hover")
+                .params(
+                    json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 6}}),
+                )
+                .id(2)
+                .finish(),
+        )
+        .await
+        .expect("hover answered");
+        let hover = serde_json::to_value(&hover).unwrap_or(Value::Null);
+        assert!(
+            hover["result"]["contents"]["value"]
+                .as_str()
+                .unwrap_or("")
+                .contains("`cio`"),
+            "{hover}"
+        );
+    });
+}
