@@ -221,29 +221,8 @@ pub fn decl_kind(kind: BlockKind) -> Option<DeclKind> {
 /// Every word that can start a declaration or an entry: what a misspelled
 /// word at the start of a line was probably meant to be.
 pub fn all_words() -> Vec<&'static str> {
-    let mut words: Vec<&'static str> = vec![
-        "policy",
-        "import",
-        "fn",
-        "schema",
-        "role",
-        "committee",
-        "system",
-        "data",
-        "tier",
-        "waiver",
-        "metric",
-        "test",
-        "requirements",
-        "gate",
-        "must",
-        "should",
-        "may",
-        "each",
-        "let",
-        "expect",
-        "target",
-    ];
+    let mut words: Vec<&'static str> = crate::syntax::DECLARATION_KEYWORDS.to_vec();
+    words.extend_from_slice(crate::syntax::ENTRY_KEYWORDS);
     for table in [
         ROLE, COMMITTEE, SYSTEM, DATA, TIER, METRIC, WAIVER, TEST, GROUP, RULE, POLICY,
     ] {

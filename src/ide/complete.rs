@@ -12,11 +12,6 @@ use crate::check::keys::{all_words, decl_fields};
 use crate::check::model::DeclKind;
 use crate::check::types::Ty;
 
-const EXPRESSION_WORDS: &[&str] = &[
-    "and", "or", "not", "in", "matches", "all", "any", "none", "count", "for", "if", "true",
-    "false", "input",
-];
-
 fn is_word(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
@@ -29,27 +24,8 @@ fn chunk_before(text: &str, offset: usize) -> &str {
     let mut pos = 0;
     for line in before.split_inclusive('\n') {
         let first = line.split_whitespace().next().unwrap_or("");
-        let top = !line.starts_with([' ', '\t'])
-            && matches!(
-                first,
-                "policy"
-                    | "import"
-                    | "fn"
-                    | "schema"
-                    | "role"
-                    | "committee"
-                    | "system"
-                    | "data"
-                    | "tier"
-                    | "waiver"
-                    | "metric"
-                    | "test"
-                    | "requirements"
-                    | "gate"
-                    | "must"
-                    | "should"
-                    | "may"
-            );
+        let top =
+            !line.starts_with([' ', '\t']) && crate::syntax::DECLARATION_KEYWORDS.contains(&first);
         if top {
             start = pos;
         }
@@ -203,116 +179,120 @@ pub fn completion(a: &Analyzed, _path: &Path, text: &str, offset: usize) -> Vec<
     let prefix = before.get(word_start..).unwrap_or("");
     let head = before.get(..word_start).unwrap_or("");
     let chunk = chunk_before(text, word_start);
-    let mut out: Vec<Completion> = if let Some(chain_text) = head.strip_suffix('.') {
-        let start = chain_text
-            .char_indices()
-            .rev()
-            .take_while(|(_, c)| is_word(*c) || *c == '.')
-            .last()
-            .map(|(i, _)| i)
-            .unwrap_or(chain_text.len());
-        let chain: Vec<&str> = chain_text.get(start..).unwrap_or("").split('.').collect();
-        if chain.iter().any(|s| s.is_empty()) {
-            return Vec::new();
-        }
-        chain_type(a, chunk, &chain, 0)
-            .map(|t| members(a, &t))
-            .unwrap_or_default()
-    } else {
-        let line_start = head.rsplit('\n').next().unwrap_or("").trim().is_empty();
-        let mut items = Vec::new();
-        if line_start {
-            items.extend(all_words().into_iter().map(|w| Completion {
-                label: w.to_string(),
-                kind: CompletionKind::Keyword,
-                detail: None,
-            }));
+    let mut out: Vec<Completion> =
+        if let Some(chain_text) = head.strip_suffix('.') {
+            let start = chain_text
+                .char_indices()
+                .rev()
+                .take_while(|(_, c)| is_word(*c) || *c == '.')
+                .last()
+                .map(|(i, _)| i)
+                .unwrap_or(chain_text.len());
+            let chain: Vec<&str> = chain_text.get(start..).unwrap_or("").split('.').collect();
+            if chain.iter().any(|s| s.is_empty()) {
+                return Vec::new();
+            }
+            chain_type(a, chunk, &chain, 0)
+                .map(|t| members(a, &t))
+                .unwrap_or_default()
         } else {
-            items.extend(EXPRESSION_WORDS.iter().map(|w| Completion {
-                label: w.to_string(),
-                kind: CompletionKind::Keyword,
-                detail: None,
-            }));
-            for d in a
-                .engine
-                .set
-                .decls
-                .iter()
-                .filter(|d| d.kind != DeclKind::Rule && !d.name.starts_with("std."))
-            {
-                items.push(Completion {
-                    label: d.name.clone(),
-                    kind: CompletionKind::Declaration,
-                    detail: Some(match &d.title {
-                        Some(t) => format!("{} — {t}", d.kind.word()),
-                        None => d.kind.word().to_string(),
-                    }),
-                });
-            }
-            for kind in DeclKind::VALUE_KINDS {
-                items.push(Completion {
-                    label: kind.collection().to_string(),
-                    kind: CompletionKind::Variable,
-                    detail: Some(format!("every {}", kind.word())),
-                });
-            }
-            for (name, _, arity) in Builtin::ALL {
-                items.push(Completion {
-                    label: name.to_string(),
-                    kind: CompletionKind::Function,
-                    detail: Some(format!(
-                        "{arity} argument{}",
-                        if arity == 1 { "" } else { "s" }
-                    )),
-                });
-            }
-            for (_, ast) in &a.asts {
-                for item in &ast.items {
-                    if let crate::syntax::ast::Item::Fn(f) = item {
-                        items.push(Completion {
-                            label: f.name.text.clone(),
-                            kind: CompletionKind::Function,
-                            detail: Some(format!(
-                                "fn({})",
-                                f.params
-                                    .iter()
-                                    .map(|p| p.text.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )),
-                        });
+            let line_start = head.rsplit('\n').next().unwrap_or("").trim().is_empty();
+            let mut items = Vec::new();
+            if line_start {
+                items.extend(all_words().into_iter().map(|w| Completion {
+                    label: w.to_string(),
+                    kind: CompletionKind::Keyword,
+                    detail: None,
+                }));
+            } else {
+                items.extend(crate::syntax::RESERVED.iter().chain(&["input"]).map(|w| {
+                    Completion {
+                        label: w.to_string(),
+                        kind: CompletionKind::Keyword,
+                        detail: None,
                     }
-                }
-            }
-            // Names bound earlier in the item.
-            let words: Vec<&str> = chunk.split_whitespace().collect();
-            for w in words.windows(2) {
-                if matches!(
-                    w[0],
-                    "each" | "let" | "all" | "any" | "none" | "count" | "for"
-                ) {
-                    let name = w[1].trim_end_matches(|c: char| !is_word(c));
-                    if !name.is_empty() {
-                        items.push(Completion {
-                            label: name.to_string(),
-                            kind: CompletionKind::Variable,
-                            detail: local_type(a, chunk, name, 0).map(|t| t.describe()),
-                        });
-                    }
-                }
-            }
-            // Document fields by name inside a group.
-            let in_group = chunk.trim_start().starts_with("requirements")
-                || chunk.trim_start().starts_with("gate");
-            if let (true, Some(kind)) = (in_group, applies_kind(chunk)) {
-                if let Some(Ty::Record(r)) = a.engine.set.schemas.get(kind).map(|r| Ty::Record(*r))
+                }));
+                for d in a
+                    .engine
+                    .set
+                    .decls
+                    .iter()
+                    .filter(|d| d.kind != DeclKind::Rule && !d.name.starts_with("std."))
                 {
-                    items.extend(members(a, &Ty::Record(r)));
+                    items.push(Completion {
+                        label: d.name.clone(),
+                        kind: CompletionKind::Declaration,
+                        detail: Some(match &d.title {
+                            Some(t) => format!("{} — {t}", d.kind.word()),
+                            None => d.kind.word().to_string(),
+                        }),
+                    });
+                }
+                for kind in DeclKind::VALUE_KINDS {
+                    items.push(Completion {
+                        label: kind.collection().to_string(),
+                        kind: CompletionKind::Variable,
+                        detail: Some(format!("every {}", kind.word())),
+                    });
+                }
+                for (name, _, arity) in Builtin::ALL {
+                    items.push(Completion {
+                        label: name.to_string(),
+                        kind: CompletionKind::Function,
+                        detail: Some(format!(
+                            "{arity} argument{}",
+                            if arity == 1 { "" } else { "s" }
+                        )),
+                    });
+                }
+                for (_, ast) in &a.asts {
+                    for item in &ast.items {
+                        if let crate::syntax::ast::Item::Fn(f) = item {
+                            items.push(Completion {
+                                label: f.name.text.clone(),
+                                kind: CompletionKind::Function,
+                                detail: Some(format!(
+                                    "fn({})",
+                                    f.params
+                                        .iter()
+                                        .map(|p| p.text.as_str())
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                )),
+                            });
+                        }
+                    }
+                }
+                // Names bound earlier in the item.
+                let words: Vec<&str> = chunk.split_whitespace().collect();
+                for w in words.windows(2) {
+                    if matches!(
+                        w[0],
+                        "each" | "let" | "all" | "any" | "none" | "count" | "for"
+                    ) {
+                        let name = w[1].trim_end_matches(|c: char| !is_word(c));
+                        if !name.is_empty() {
+                            items.push(Completion {
+                                label: name.to_string(),
+                                kind: CompletionKind::Variable,
+                                detail: local_type(a, chunk, name, 0).map(|t| t.describe()),
+                            });
+                        }
+                    }
+                }
+                // Document fields by name inside a group.
+                let in_group = chunk.trim_start().starts_with("requirements")
+                    || chunk.trim_start().starts_with("gate");
+                if let (true, Some(kind)) = (in_group, applies_kind(chunk)) {
+                    if let Some(Ty::Record(r)) =
+                        a.engine.set.schemas.get(kind).map(|r| Ty::Record(*r))
+                    {
+                        items.extend(members(a, &Ty::Record(r)));
+                    }
                 }
             }
-        }
-        items
-    };
+            items
+        };
     out.retain(|c| c.label.starts_with(prefix) && c.label != prefix);
     let mut seen = std::collections::HashSet::new();
     out.retain(|c| seen.insert(c.label.clone()));

@@ -11,10 +11,7 @@ use crate::check::model::{Const, Decl, DeclKind, RefKind, Resolution};
 use crate::source::{FileId, Span};
 use crate::syntax::ast::Item;
 
-const RESERVED: &[&str] = &[
-    "and", "or", "not", "in", "matches", "true", "false", "all", "any", "none", "count", "for",
-    "if",
-];
+use crate::syntax::RESERVED;
 
 fn contains(span: Span, file: FileId, offset: usize) -> bool {
     span.file() == Some(file)

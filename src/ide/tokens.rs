@@ -5,41 +5,11 @@ use accord_lsp::analysis::{Token, TokenKind};
 
 use super::Analyzed;
 
-const KEYWORDS: &[&str] = &[
-    "policy",
-    "import",
-    "fn",
-    "schema",
-    "role",
-    "committee",
-    "system",
-    "data",
-    "tier",
-    "waiver",
-    "metric",
-    "test",
-    "requirements",
-    "gate",
-    "must",
-    "should",
-    "may",
-    "each",
-    "let",
-    "expect",
-    "and",
-    "or",
-    "not",
-    "in",
-    "matches",
-    "all",
-    "any",
-    "none",
-    "count",
-    "for",
-    "if",
-    "true",
-    "false",
-];
+fn is_keyword(word: &str) -> bool {
+    crate::syntax::DECLARATION_KEYWORDS.contains(&word)
+        || crate::syntax::ENTRY_KEYWORDS.contains(&word)
+        || crate::syntax::RESERVED.contains(&word)
+}
 
 pub fn semantic_tokens(a: &Analyzed, text: &str) -> Vec<Token> {
     let declared = |word: &str| a.engine.set.decls.iter().any(|d| d.name == word);
@@ -111,7 +81,7 @@ pub fn semantic_tokens(a: &Analyzed, text: &str) -> Vec<Token> {
                     .unwrap_or("");
                 let kind = if after_dot {
                     TokenKind::Property
-                } else if KEYWORDS.contains(&word) {
+                } else if is_keyword(word) {
                     TokenKind::Keyword
                 } else if next.starts_with('(') {
                     TokenKind::Function

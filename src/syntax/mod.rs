@@ -18,6 +18,36 @@ mod split;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
 
+/// Words that start a top-level declaration (or a rule, inside a group).
+pub const DECLARATION_KEYWORDS: &[&str] = &[
+    "policy",
+    "import",
+    "fn",
+    "schema",
+    "role",
+    "committee",
+    "system",
+    "data",
+    "tier",
+    "waiver",
+    "metric",
+    "test",
+    "requirements",
+    "gate",
+    "must",
+    "should",
+    "may",
+];
+
+/// Words that start an entry with a syntax of its own.
+pub const ENTRY_KEYWORDS: &[&str] = &["each", "let", "expect", "target"];
+
+/// Words reserved by expressions: not names.
+pub const RESERVED: &[&str] = &[
+    "and", "or", "not", "in", "matches", "true", "false", "all", "any", "none", "count", "for",
+    "if",
+];
+
 /// Parses one policy file.
 pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();

@@ -41,25 +41,7 @@ impl Problem {
     }
 }
 
-const TOP_KEYWORDS: &[&str] = &[
-    "policy",
-    "import",
-    "fn",
-    "schema",
-    "role",
-    "committee",
-    "system",
-    "data",
-    "tier",
-    "waiver",
-    "metric",
-    "test",
-    "requirements",
-    "gate",
-    "must",
-    "should",
-    "may",
-];
+use super::DECLARATION_KEYWORDS as TOP_KEYWORDS;
 
 /// Keywords that never start an entry inside a block.
 fn only_top_level(word: &str) -> bool {
