@@ -382,6 +382,12 @@ impl Client {
         self.stdin.flush().expect("flush");
     }
 
+    /// Bytes as they are, for messages a broken client might send.
+    fn raw(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
     fn notify(&mut self, method: &str, params: Value) {
         self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
     }
@@ -437,6 +443,10 @@ fn language_server_over_stdio() {
     assert_eq!(init["serverInfo"]["name"], "accord");
     assert_eq!(init["capabilities"]["hoverProvider"], true);
     client.notify("initialized", json!({}));
+    // Malformed messages are ignored; the session goes on.
+    client.raw(b"Content-Length: 5\r\n\r\nnot j");
+    client.raw(b"Content-Length: x\r\n\r\n");
+    client.raw(b"Content-Length: 2\r\n\r\n[]");
 
     let broken = "must m { applies questionnaire  owner cio  require input.vendor.nme == \"x\" }\n";
     client.notify(
