@@ -8,6 +8,8 @@ use crate::diagnostic::Diagnostic;
 pub struct Found {
     pub path: PathBuf,
     pub display: String,
+    /// Found by searching a directory (not named on the command line).
+    pub searched: bool,
 }
 
 /// Files under `path` (itself if a file) whose extension is one of `exts`,
@@ -20,6 +22,7 @@ pub fn find(cwd: &Path, given: &str, exts: &[&str]) -> Result<Vec<Found>, Diagno
     if meta.is_file() {
         return Ok(vec![Found {
             path,
+            searched: false,
             display: given.to_string(),
         }]);
     }
@@ -49,6 +52,7 @@ fn walk(dir: &Path, display: &str, exts: &[&str], out: &mut Vec<Found>) {
             Ok(_) => {
                 if exts.iter().any(|e| name.to_ascii_lowercase().ends_with(e)) {
                     out.push(Found {
+                        searched: true,
                         path,
                         display: shown,
                     });

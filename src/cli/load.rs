@@ -213,6 +213,14 @@ pub fn load_documents(
             continue;
         }
         match find(&io.cwd, given, &[".yaml", ".yml", ".json"]) {
+            Ok(found) if found.is_empty() => {
+                report.diagnostics.push(Diagnostic::warning(
+                    "A312",
+                    format!(
+                        "`{given}` holds no .yaml, .yml or .json file: nothing was checked there"
+                    ),
+                ));
+            }
             Ok(found) => named.extend(found.into_iter().map(Named::File)),
             Err(d) => named.push(Named::Problem(given.clone(), d)),
         }
@@ -274,7 +282,19 @@ fn check_file(engine: &mut Engine, report: &mut Report, f: &super::files::Found,
         _ => {}
     }
     match std::fs::read(&f.path) {
-        Ok(bytes) => check_bytes(engine, report, &f.display, bytes, today),
+        Ok(bytes) => {
+            if f.searched && !looks_like_a_document(engine, &f.display, &bytes) {
+                report.diagnostics.push(Diagnostic::warning(
+                    "A313",
+                    format!(
+                        "`{}` has no `kind` or `id`: not an Accord document, skipped",
+                        f.display
+                    ),
+                ));
+                return;
+            }
+            check_bytes(engine, report, &f.display, bytes, today)
+        }
         Err(e) => {
             let file = engine.sources.add(f.display.clone(), "");
             report.diagnostics.push(
@@ -314,6 +334,27 @@ pub fn check_bytes(
     let (documents, diagnostics) = engine.check_text(name, text, format, today);
     report.documents.extend(documents);
     report.diagnostics.extend(diagnostics);
+}
+
+/// Whether a file found in a directory is meant for Accord: some document in
+/// it has a `kind` or an `id` (a `package.json` beside the documents has not).
+/// Files named on the command line are always checked.
+fn looks_like_a_document(engine: &mut Engine, name: &str, bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return true; // let the check report it
+    };
+    let mark = engine.sources.len();
+    let file = engine.sources.add(name, text);
+    let (documents, problems) =
+        crate::input::load(&engine.sources, file, Format::guess(name, text));
+    // Empty or malformed files are reported by the check itself.
+    let _ = problems;
+    let ours = documents.is_empty()
+        || documents
+            .iter()
+            .any(|d| d.root.get("kind").is_some() || d.root.get("id").is_some());
+    engine.sources.truncate(mark);
+    ours
 }
 
 /// Moves a diagnostic's labels from a scratch source map into the engine's.

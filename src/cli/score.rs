@@ -148,7 +148,20 @@ pub fn run(args: ScoreArgs, io: &mut Io) -> i32 {
             )
             .then(a.id.cmp(&b.id))
     });
+    if vendors.is_empty() {
+        io.stderr.push_str("error: no vendor questionnaire (a document of kind `questionnaire`) among the documents\n");
+        return 2;
+    }
     let set = &engine.set;
+    if !set
+        .rules
+        .iter()
+        .any(|r| r.applies == Applies::Kind("questionnaire".into()))
+    {
+        io.stderr
+            .push_str("error: the policy set has no rule on questionnaires: nothing to score\n");
+        return 2;
+    }
     let rows: Vec<Row> = set
         .rules
         .iter()
