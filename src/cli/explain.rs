@@ -50,6 +50,13 @@ pub fn run(args: ExplainArgs, io: &mut Io) -> i32 {
         ));
         return 2;
     };
+    if args.document.ends_with(".policy") {
+        io.stderr.push_str(&format!(
+            "error: `{}` is a policy file; `policy explain RULE DOCUMENT` takes a YAML or JSON document\n",
+            args.document
+        ));
+        return 2;
+    }
     let bytes = if args.document == "-" {
         let mut b = Vec::new();
         if let Err(e) = std::io::Read::read_to_end(&mut io.stdin, &mut b) {
