@@ -90,6 +90,16 @@ impl Engine {
         format: input::Format,
     ) -> (Vec<(input::Node, check::validate::Valid)>, Vec<Diagnostic>) {
         let file = self.sources.add(name, text);
+        self.load_valid_file(file, format)
+    }
+
+    /// [`Engine::load_valid`] for a file already in the sources.
+    pub fn load_valid_file(
+        &self,
+        file: FileId,
+        format: input::Format,
+    ) -> (Vec<(input::Node, check::validate::Valid)>, Vec<Diagnostic>) {
+        let name = self.sources.name(file).to_string();
         let (documents, mut diagnostics) = input::load(&self.sources, file, format);
         if documents.is_empty() && diagnostics.is_empty() {
             diagnostics.push(
@@ -130,7 +140,20 @@ impl Engine {
         format: input::Format,
         today: i32,
     ) -> (Vec<CheckedDocument>, Vec<Diagnostic>) {
-        let (documents, diagnostics) = self.load_valid(name, text, format);
+        let file = self.sources.add(name, text);
+        self.check_file(file, format, today)
+    }
+
+    /// Loads, validates and evaluates a file already in the sources. Takes
+    /// `&self`: files can be checked on several threads at once.
+    pub fn check_file(
+        &self,
+        file: FileId,
+        format: input::Format,
+        today: i32,
+    ) -> (Vec<CheckedDocument>, Vec<Diagnostic>) {
+        let name = self.sources.name(file).to_string();
+        let (documents, diagnostics) = self.load_valid_file(file, format);
         if !self.is_valid() {
             return (Vec::new(), diagnostics);
         }
@@ -146,7 +169,7 @@ impl Engine {
                     today,
                 );
                 CheckedDocument {
-                    path: name.to_string(),
+                    path: name.clone(),
                     kind: valid.kind,
                     id: valid.id,
                     start: root.span.start_point(),

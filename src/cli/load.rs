@@ -2,6 +2,7 @@
 //! `policy.toml`) and the documents (files, directories, standard input).
 
 use std::io::{Read, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::Args;
 
@@ -10,7 +11,7 @@ use super::Io;
 use crate::diagnostic::Diagnostic;
 use crate::input::Format;
 use crate::report::Report;
-use crate::source::{SourceMap, Span};
+use crate::source::{FileId, SourceMap, Span};
 use crate::Engine;
 
 /// Where the policies come from; shared by every command that reads them.
@@ -225,115 +226,191 @@ pub fn load_documents(
             Err(d) => named.push(Named::Problem(given.clone(), d)),
         }
     }
-    let total = named.len();
-    let show_progress = total >= PROGRESS_FROM && io.progress.is_some();
-    for (done, item) in named.into_iter().enumerate() {
-        if show_progress && done % 50 == 0 {
-            if let Some(p) = io.progress.as_mut() {
-                let _ = write!(p, "\rchecking {done}/{total} documents");
-                let _ = p.flush();
-            }
-        }
-        match item {
+    // Reading is sequential (it adds to the sources); checking runs on every
+    // core, each file on its own, and the results are reported in order.
+    let mut slots: Vec<Slot> = Vec::new();
+    for item in named {
+        slots.push(match item {
             Named::Stdin => {
                 let mut bytes = Vec::new();
-                if let Err(e) = io.stdin.read_to_end(&mut bytes) {
-                    report.diagnostics.push(Diagnostic::error(
+                match io.stdin.read_to_end(&mut bytes) {
+                    Ok(_) => prepare_bytes(engine, "<stdin>", bytes),
+                    Err(e) => Slot::Done(vec![Diagnostic::error(
                         "A302",
                         format!("cannot read standard input: {}", io_reason(&e)),
-                    ));
-                    continue;
+                    )]),
                 }
-                check_bytes(engine, report, "<stdin>", bytes, today);
             }
             Named::Problem(given, d) => {
                 let file = engine.sources.add(given, "");
-                report.diagnostics.push(d.at(Span::new(file, 0..0), "here"));
+                Slot::Done(vec![d.at(Span::new(file, 0..0), "here")])
             }
-            Named::File(f) => check_file(engine, report, &f, today),
+            Named::File(f) => prepare_file(engine, &f),
+        });
+    }
+    let jobs: Vec<(FileId, Format)> = slots
+        .iter()
+        .filter_map(|s| match s {
+            Slot::Job(file, format) => Some((*file, *format)),
+            Slot::Done(_) => None,
+        })
+        .collect();
+    let mut checked = check_in_parallel(engine, &jobs, today, io).into_iter();
+    for slot in slots {
+        match slot {
+            Slot::Done(diagnostics) => report.diagnostics.extend(diagnostics),
+            Slot::Job(..) => {
+                if let Some((documents, diagnostics)) = checked.next() {
+                    report.documents.extend(documents);
+                    report.diagnostics.extend(diagnostics);
+                }
+            }
         }
     }
+}
+
+/// One document path after reading: problems already known, or a file to check.
+enum Slot {
+    Done(Vec<Diagnostic>),
+    Job(FileId, Format),
+}
+
+type Checked = (Vec<crate::CheckedDocument>, Vec<Diagnostic>);
+
+/// The checker recurses over nested input (bounded by `limits`).
+const WORKER_STACK: usize = 64 * 1024 * 1024;
+
+/// Checks files on every core; the results come back in the order given.
+fn check_in_parallel(
+    engine: &Engine,
+    jobs: &[(FileId, Format)],
+    today: i32,
+    io: &mut Io,
+) -> Vec<Checked> {
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(jobs.len())
+        .max(1);
+    if workers == 1 {
+        return jobs
+            .iter()
+            .map(|(f, format)| engine.check_file(*f, *format, today))
+            .collect();
+    }
+    let show_progress = jobs.len() >= PROGRESS_FROM && io.progress.is_some();
+    let done = AtomicUsize::new(0);
+    let chunk = jobs.len().div_ceil(workers);
+    let results: Vec<Vec<Checked>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| {
+                let done = &done;
+                std::thread::Builder::new()
+                    .stack_size(WORKER_STACK)
+                    .spawn_scoped(scope, move || {
+                        part.iter()
+                            .map(|(f, format)| {
+                                let r = engine.check_file(*f, *format, today);
+                                done.fetch_add(1, Ordering::Relaxed);
+                                r
+                            })
+                            .collect::<Vec<_>>()
+                    })
+            })
+            .collect();
+        while show_progress
+            && handles
+                .iter()
+                .any(|h| h.as_ref().is_ok_and(|h| !h.is_finished()))
+        {
+            if let Some(p) = io.progress.as_mut() {
+                let _ = write!(
+                    p,
+                    "\rchecking {}/{} documents",
+                    done.load(Ordering::Relaxed),
+                    jobs.len()
+                );
+                let _ = p.flush();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        handles
+            .into_iter()
+            .map(|h| match h {
+                Ok(h) => h.join().unwrap_or_default(),
+                Err(_) => Vec::new(),
+            })
+            .collect()
+    });
     if show_progress {
         if let Some(p) = io.progress.as_mut() {
             let _ = write!(p, "\r{}\r", " ".repeat(40));
             let _ = p.flush();
         }
     }
+    results.into_iter().flatten().collect()
 }
 
-fn check_file(engine: &mut Engine, report: &mut Report, f: &super::files::Found, today: i32) {
+fn prepare_file(engine: &mut Engine, f: &super::files::Found) -> Slot {
     match std::fs::metadata(&f.path) {
         Ok(m) if m.len() as usize > crate::limits::MAX_DOCUMENT_BYTES => {
             let file = engine.sources.add(f.display.clone(), "");
-            report.diagnostics.push(
-                Diagnostic::error(
-                    "A311",
-                    format!(
-                        "`{}` is {} MB, more than the limit of {} MB",
-                        f.display,
-                        m.len() / 1_000_000,
-                        crate::limits::MAX_DOCUMENT_BYTES / 1_000_000
-                    ),
-                )
-                .at(Span::new(file, 0..0), "here"),
-            );
-            return;
+            return Slot::Done(vec![Diagnostic::error(
+                "A311",
+                format!(
+                    "`{}` is {} MB, more than the limit of {} MB",
+                    f.display,
+                    m.len() / 1_000_000,
+                    crate::limits::MAX_DOCUMENT_BYTES / 1_000_000
+                ),
+            )
+            .at(Span::new(file, 0..0), "here")]);
         }
         _ => {}
     }
     match std::fs::read(&f.path) {
         Ok(bytes) => {
             if f.searched && !looks_like_a_document(engine, &f.display, &bytes) {
-                report.diagnostics.push(Diagnostic::warning(
+                return Slot::Done(vec![Diagnostic::warning(
                     "A313",
                     format!(
                         "`{}` has no `kind` or `id`: not an Accord document, skipped",
                         f.display
                     ),
-                ));
-                return;
+                )]);
             }
-            check_bytes(engine, report, &f.display, bytes, today)
+            prepare_bytes(engine, &f.display, bytes)
         }
         Err(e) => {
             let file = engine.sources.add(f.display.clone(), "");
-            report.diagnostics.push(
-                Diagnostic::error(
-                    "A402",
-                    format!("cannot read `{}`: {}", f.display, io_reason(&e)),
-                )
-                .at(Span::new(file, 0..0), "here"),
-            );
+            Slot::Done(vec![Diagnostic::error(
+                "A402",
+                format!("cannot read `{}`: {}", f.display, io_reason(&e)),
+            )
+            .at(Span::new(file, 0..0), "here")])
         }
     }
 }
 
-pub fn check_bytes(
-    engine: &mut Engine,
-    report: &mut Report,
-    name: &str,
-    bytes: Vec<u8>,
-    today: i32,
-) {
-    let text = match read_text(bytes.clone(), name) {
-        Ok(text) => text,
+/// Adds a document file's text to the sources, or says why it cannot be read.
+fn prepare_bytes(engine: &mut Engine, name: &str, bytes: Vec<u8>) -> Slot {
+    match read_text(bytes.clone(), name) {
+        Ok(text) => {
+            let format = Format::guess(name, &text);
+            let file = engine.sources.add(name, text);
+            Slot::Job(file, format)
+        }
         Err(d) => {
             let at = std::str::from_utf8(&bytes)
                 .err()
                 .map(|e| e.valid_up_to())
                 .unwrap_or(0);
-            let lossy = String::from_utf8_lossy(&bytes[..at]).to_string();
+            let lossy = String::from_utf8_lossy(bytes.get(..at).unwrap_or(&[])).to_string();
             let file = engine.sources.add(name, lossy);
-            report
-                .diagnostics
-                .push(d.at(Span::new(file, at..at), "invalid UTF-8 here"));
-            return;
+            Slot::Done(vec![d.at(Span::new(file, at..at), "invalid UTF-8 here")])
         }
-    };
-    let format = Format::guess(name, &text);
-    let (documents, diagnostics) = engine.check_text(name, text, format, today);
-    report.documents.extend(documents);
-    report.diagnostics.extend(diagnostics);
+    }
 }
 
 /// Whether a file found in a directory is meant for Accord: some document in
