@@ -59,9 +59,7 @@ impl<'a> Evaluator<'a> {
 
     fn record_fallback(&mut self, value: &Value<'a>) {
         if self.fallback_read.is_none() {
-            if let Value::Node(n) = value {
-                self.fallback_read = Some(n.loc());
-            }
+            self.fallback_read = value.location();
         }
     }
 
@@ -187,6 +185,15 @@ impl<'a> Evaluator<'a> {
                 if *path_end {
                     self.record(&v);
                     self.record_policy_read(&b, name);
+                    // A declaration named by a document value (`input.owner.department`
+                    // with `owner` typed `role`) is read where the document names it.
+                    if self.first_read.is_none() {
+                        if let Value::Decl(_, origin) = &b {
+                            if *origin != Span::Synthetic {
+                                self.first_read = Some(*origin);
+                            }
+                        }
+                    }
                 }
                 v
             }
@@ -299,9 +306,17 @@ impl<'a> Evaluator<'a> {
                     return Value::missing("?", e.span);
                 };
                 let mut frame: Env<'a> = Vec::with_capacity(f.frame_size);
+                // A document value passed in counts only if the body reads
+                // nothing deeper: `eu(input.vendor)` reads `vendor.data_residency`.
+                let before = self.first_read;
                 for a in args {
                     let v = self.eval(a, env);
                     frame.push(v);
+                }
+                if before.is_none() {
+                    if let Some(arg_read) = self.first_read.take() {
+                        self.fallback_read.get_or_insert(arg_read);
+                    }
                 }
                 frame.resize(f.frame_size.max(args.len()), Value::Bool(false));
                 self.eval(&f.body, &mut frame)

@@ -27,8 +27,14 @@ pub fn diagnostic(sources: &SourceMap, d: &Diagnostic, fallback_path: Option<&st
             Value::Null,
         ),
     };
-    // Machine readers see no notes: the help ("did you mean") goes into the message.
+    // Machine readers see no notes: the help ("did you mean") goes into the
+    // message, and so do the other places (the first declaration, the call).
     let mut message = d.message.clone();
+    for label in d.labels.iter().filter(|l| !l.primary) {
+        if let Some((p, l, c)) = sources.location(label.span) {
+            message.push_str(&format!(" ({} at {p}:{l}:{c})", label.message));
+        }
+    }
     for help in d.notes.iter().filter_map(|n| n.strip_prefix("help: ")) {
         message.push_str(&format!(" ({help})"));
     }
