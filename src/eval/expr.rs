@@ -46,6 +46,25 @@ const MAX_TRACE: usize = 400;
 type Env<'a> = Vec<Value<'a>>;
 
 impl<'a> Evaluator<'a> {
+    pub fn new(
+        set: &'a PolicySet,
+        sources: &'a crate::source::SourceMap,
+        input: Value<'a>,
+        today: i32,
+    ) -> Evaluator<'a> {
+        Evaluator {
+            set,
+            input,
+            today,
+            first_read: None,
+            fallback_read: None,
+            sources_text: Some(sources),
+            in_message: false,
+            trace: None,
+            trace_depth: 0,
+        }
+    }
+
     pub fn reset_reads(&mut self) {
         self.first_read = None;
         self.fallback_read = None;

@@ -563,17 +563,7 @@ pub fn evaluate_document<'a>(
     today: i32,
 ) -> DocumentReport {
     let doc_start = root.span.start_point();
-    let mut ev = Evaluator {
-        set,
-        input: Value::Node(root),
-        today,
-        first_read: None,
-        fallback_read: None,
-        sources_text: Some(sources),
-        in_message: false,
-        trace: None,
-        trace_depth: 0,
-    };
+    let mut ev = Evaluator::new(set, sources, Value::Node(root), today);
     let mut results = Vec::new();
     for (index, rule) in set.rules.iter().enumerate() {
         if rule.applies != Applies::Kind(kind.to_string()) {
@@ -597,17 +587,7 @@ pub fn evaluate_policy<'a>(
     if !set.rules.iter().any(|r| r.applies == Applies::Policy) {
         return None;
     }
-    let mut ev = Evaluator {
-        set,
-        input: Value::PolicyInput,
-        today,
-        first_read: None,
-        fallback_read: None,
-        sources_text: Some(sources),
-        in_message: false,
-        trace: None,
-        trace_depth: 0,
-    };
+    let mut ev = Evaluator::new(set, sources, Value::PolicyInput, today);
     let mut results = Vec::new();
     for (index, rule) in set.rules.iter().enumerate() {
         if rule.applies == Applies::Policy {
@@ -795,17 +775,7 @@ pub fn explain_rule<'a>(
     rule_index: usize,
 ) -> (Vec<String>, DocumentReport) {
     let doc_start = root.span.start_point();
-    let mut ev = Evaluator {
-        set,
-        input: Value::Node(root),
-        today,
-        first_read: None,
-        fallback_read: None,
-        sources_text: Some(sources),
-        in_message: false,
-        trace: None,
-        trace_depth: 0,
-    };
+    let mut ev = Evaluator::new(set, sources, Value::Node(root), today);
     let mut log = Vec::new();
     if let Some(rule) = set.rules.get(rule_index) {
         run_rule(&mut ev, rule_index, rule, doc_start, Some(&mut log));
