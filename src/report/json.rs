@@ -1,22 +1,18 @@
 //! `--format json`: the stable `accord.check/v1` document.
 
-use serde_json::{json, Map, Value};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{json, Value};
 
 use super::Report;
 use crate::check::model::PolicySet;
 use crate::diagnostic::Diagnostic;
 use crate::eval::rules::source_info;
+use crate::eval::RuleResult;
 use crate::eval::Verdict;
 use crate::source::{SourceMap, Span};
+use crate::CheckedDocument;
 
 pub const FORMAT: &str = "accord.check/v1";
-
-fn location(sources: &SourceMap, span: Span) -> Value {
-    match sources.location(span) {
-        Some((path, line, column)) => json!({"path": path, "line": line, "column": column}),
-        None => Value::Null,
-    }
-}
 
 pub fn diagnostic(sources: &SourceMap, d: &Diagnostic, fallback_path: Option<&str>) -> Value {
     let (path, line, column) = match d.location(sources) {
@@ -41,35 +37,66 @@ pub fn diagnostic(sources: &SourceMap, d: &Diagnostic, fallback_path: Option<&st
     json!({"path": path, "line": line, "column": column, "code": d.code, "message": message})
 }
 
-pub fn render(report: &Report, set: &PolicySet, sources: &SourceMap) -> String {
-    let mut documents = Vec::new();
-    for doc in &report.documents {
-        let mut entry = Map::new();
-        entry.insert("path".into(), json!(doc.path));
-        entry.insert("kind".into(), json!(doc.kind));
-        entry.insert("id".into(), json!(doc.id));
-        entry.insert("verdict".into(), json!(doc.report.verdict.word()));
-        if let Some(score) = doc.report.score {
-            entry.insert("score".into(), json!(score));
+/// The whole document, serialised as it is written: nothing is built in
+/// memory beside the output (a manifest can have tens of thousands of results).
+struct Output<'r> {
+    report: &'r Report,
+    set: &'r PolicySet,
+    sources: &'r SourceMap,
+}
+
+struct Located<'r>(&'r SourceMap, Span);
+
+impl Serialize for Located<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.location(self.1) {
+            Some((path, line, column)) => {
+                let mut m = s.serialize_map(Some(3))?;
+                m.serialize_entry("path", path)?;
+                m.serialize_entry("line", &line)?;
+                m.serialize_entry("column", &column)?;
+                m.end()
+            }
+            None => s.serialize_none(),
         }
-        let results: Vec<Value> = doc
-            .report
-            .results
-            .iter()
-            .map(|r| {
-                let info = source_info(set, r.source);
-                let mut result = Map::new();
-                result.insert("rule".into(), json!(info.id));
-                result.insert("level".into(), json!(info.level.word()));
-                result.insert("outcome".into(), json!(r.outcome.word()));
-                result.insert("title".into(), json!(info.title.unwrap_or(&info.id)));
-                result.insert("message".into(), json!(r.message));
-                result.insert("location".into(), location(sources, r.location));
-                result.insert("policy_location".into(), location(sources, info.span));
-                Value::Object(result)
-            })
-            .collect();
-        entry.insert("results".into(), Value::Array(results));
+    }
+}
+
+struct ResultOut<'r>(&'r Output<'r>, &'r RuleResult);
+
+impl Serialize for ResultOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (out, r) = (self.0, self.1);
+        let info = source_info(out.set, r.source);
+        let mut m = s.serialize_map(Some(7))?;
+        m.serialize_entry("rule", &info.id)?;
+        m.serialize_entry("level", info.level.word())?;
+        m.serialize_entry("outcome", r.outcome.word())?;
+        m.serialize_entry("title", info.title.unwrap_or(&info.id))?;
+        m.serialize_entry("message", &r.message)?;
+        m.serialize_entry("location", &Located(out.sources, r.location))?;
+        m.serialize_entry("policy_location", &Located(out.sources, info.span))?;
+        m.end()
+    }
+}
+
+struct DocumentOut<'r>(&'r Output<'r>, &'r CheckedDocument);
+
+impl Serialize for DocumentOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (out, doc) = (self.0, self.1);
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("path", &doc.path)?;
+        m.serialize_entry("kind", &doc.kind)?;
+        m.serialize_entry("id", &doc.id)?;
+        m.serialize_entry("verdict", doc.report.verdict.word())?;
+        if let Some(score) = doc.report.score {
+            m.serialize_entry("score", &score)?;
+        }
+        m.serialize_entry(
+            "results",
+            &Seq(|| doc.report.results.iter().map(|r| ResultOut(out, r))),
+        )?;
         if !doc.report.gates.is_empty() {
             let gates: Vec<Value> = doc
                 .report
@@ -77,38 +104,72 @@ pub fn render(report: &Report, set: &PolicySet, sources: &SourceMap) -> String {
                 .iter()
                 .map(|(g, open)| json!({"gate": g, "status": if *open { "open" } else { "blocked" }}))
                 .collect();
-            entry.insert("gates".into(), Value::Array(gates));
+            m.serialize_entry("gates", &gates)?;
         }
-        documents.push(Value::Object(entry));
+        m.end()
     }
-    let errors: Vec<Value> = report
-        .errors()
-        .map(|d| diagnostic(sources, d, None))
-        .collect();
-    let warnings: Vec<Value> = report
-        .warnings()
-        .map(|d| diagnostic(sources, d, None))
-        .collect();
-    let count = |v: Verdict| {
-        report
-            .documents
-            .iter()
-            .filter(|d| d.report.verdict == v)
-            .count()
+}
+
+/// A sequence serialised from an iterator, without collecting it.
+struct Seq<F>(F);
+
+impl<F, I, T> Serialize for Seq<F>
+where
+    F: Fn() -> I,
+    I: Iterator<Item = T>,
+    T: Serialize,
+{
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq((self.0)())
+    }
+}
+
+impl Serialize for Output<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let report = self.report;
+        let errors: Vec<Value> = report
+            .errors()
+            .map(|d| diagnostic(self.sources, d, None))
+            .collect();
+        let warnings: Vec<Value> = report
+            .warnings()
+            .map(|d| diagnostic(self.sources, d, None))
+            .collect();
+        let count = |v: Verdict| {
+            report
+                .documents
+                .iter()
+                .filter(|d| d.report.verdict == v)
+                .count()
+        };
+        let mut m = s.serialize_map(Some(5))?;
+        m.serialize_entry("format", FORMAT)?;
+        m.serialize_entry(
+            "documents",
+            &Seq(|| report.documents.iter().map(|d| DocumentOut(self, d))),
+        )?;
+        m.serialize_entry("errors", &errors)?;
+        m.serialize_entry("warnings", &warnings)?;
+        m.serialize_entry(
+            "summary",
+            &json!({
+                "documents": report.documents.len(),
+                "pass": count(Verdict::Pass),
+                "warn": count(Verdict::Warn),
+                "fail": count(Verdict::Fail),
+                "errors": errors.len(),
+            }),
+        )?;
+        m.end()
+    }
+}
+
+pub fn render(report: &Report, set: &PolicySet, sources: &SourceMap) -> String {
+    let out = Output {
+        report,
+        set,
+        sources,
     };
-    let out = json!({
-        "format": FORMAT,
-        "documents": documents,
-        "errors": errors,
-        "warnings": warnings,
-        "summary": {
-            "documents": report.documents.len(),
-            "pass": count(Verdict::Pass),
-            "warn": count(Verdict::Warn),
-            "fail": count(Verdict::Fail),
-            "errors": errors.len(),
-        }
-    });
     let mut text = serde_json::to_string_pretty(&out).unwrap_or_default();
     text.push('\n');
     text
