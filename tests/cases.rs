@@ -416,18 +416,23 @@ fn run_case(path: &Path, root: &Path) -> Vec<String> {
     failures
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Files under `dir` (recursively) with the extension `ext`.
+fn files_with_extension(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
-            collect(&path, out);
-        } else if path.extension().is_some_and(|e| e == "case") {
+            files_with_extension(&path, ext, out);
+        } else if path.extension().is_some_and(|e| e == ext) {
             out.push(path);
         }
     }
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    files_with_extension(dir, "case", out);
 }
 
 #[test]
@@ -1586,17 +1591,7 @@ fn fmt_properties(name: &str, text: &str) -> Result<(), String> {
 }
 
 fn collect_policies(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect_policies(&path, out);
-        } else if path.extension().is_some_and(|e| e == "policy") {
-            out.push(path);
-        }
-    }
+    files_with_extension(dir, "policy", out);
 }
 
 #[test]

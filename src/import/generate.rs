@@ -3,6 +3,7 @@
 //! group with the warnings. The text is written in the canonical layout of
 //! `policy fmt` (see `crate::syntax::fmt`), so formatting it changes nothing.
 
+pub use crate::syntax::fmt::quote;
 use std::collections::{HashMap, HashSet};
 
 use super::vsaq::{parse_cond, Cond, Kind, Template};
@@ -129,26 +130,6 @@ pub fn shorten(text: &str, max: usize) -> String {
         "{}…",
         head.trim_end_matches(|c: char| c.is_whitespace() || ",;:".contains(c))
     )
-}
-
-/// A string literal for `text`, escaped as `policy fmt` writes it.
-pub fn quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '{' => out.push_str("\\{"),
-            '}' => out.push_str("\\}"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:X}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// A comment's text on one line.

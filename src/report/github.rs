@@ -7,7 +7,7 @@
 //! and `::warning`. Values are escaped as the runner expects: in the message
 //! `%`, CR and LF; in properties also `:` and `,`.
 
-use super::{outcome_rank, Report};
+use super::Report;
 use crate::check::model::PolicySet;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::eval::rules::source_info;
@@ -246,16 +246,10 @@ pub fn summary_markdown(report: &Report, set: &PolicySet, sources: &SourceMap) -
     let mut left = 0;
     let mut findings = String::new();
     for doc in &report.documents {
-        let mut results: Vec<&RuleResult> = doc
-            .report
-            .results
-            .iter()
-            .filter(|r| !matches!(r.outcome, Outcome::Pass | Outcome::NotApplicable))
-            .collect();
+        let results = super::findings(set, doc);
         if results.is_empty() {
             continue;
         }
-        results.sort_by_key(|r| (outcome_rank(r.outcome), source_info(set, r.source).level));
         if listed >= MAX_LISTED {
             left += results.len();
             continue;

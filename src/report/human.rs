@@ -6,7 +6,7 @@ use codespan_reporting::diagnostic::{
 };
 use codespan_reporting::term::{self, Config};
 
-use super::{outcome_rank, Report};
+use super::Report;
 use crate::check::model::PolicySet;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::eval::rules::source_info;
@@ -154,13 +154,7 @@ pub fn render(report: &Report, set: &PolicySet, sources: &SourceMap, color: bool
         emit(&mut out, sources, &diagnostic_snippet(sources, d), color);
     }
     for doc in &report.documents {
-        let mut results: Vec<&RuleResult> = doc
-            .report
-            .results
-            .iter()
-            .filter(|r| !matches!(r.outcome, Outcome::Pass | Outcome::NotApplicable))
-            .collect();
-        results.sort_by_key(|r| (outcome_rank(r.outcome), source_info(set, r.source).level));
+        let results = super::findings(set, doc);
         for r in results {
             emit(&mut out, sources, &result_snippet(set, sources, r), color);
         }

@@ -55,3 +55,24 @@ pub fn outcome_rank(outcome: Outcome) -> u8 {
         Outcome::NotApplicable => 4,
     }
 }
+
+/// The results of a document worth showing (not passes, not inapplicable
+/// rules), failures first, then by level.
+pub fn findings<'r>(
+    set: &crate::check::model::PolicySet,
+    doc: &'r crate::CheckedDocument,
+) -> Vec<&'r crate::eval::RuleResult> {
+    let mut results: Vec<&crate::eval::RuleResult> = doc
+        .report
+        .results
+        .iter()
+        .filter(|r| !matches!(r.outcome, Outcome::Pass | Outcome::NotApplicable))
+        .collect();
+    results.sort_by_key(|r| {
+        (
+            outcome_rank(r.outcome),
+            crate::eval::rules::source_info(set, r.source).level,
+        )
+    });
+    results
+}

@@ -322,8 +322,9 @@ fn chain(e: &Expr) -> Option<(BinOp, Vec<&Expr>)> {
     Some((*op, operands))
 }
 
-/// `s` in double quotes, escaped.
-fn quote(s: &str) -> String {
+/// `s` as an Accord string literal: in double quotes, escaped (braces too,
+/// so nothing interpolates).
+pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     escape_into(&mut out, s);
