@@ -40,7 +40,7 @@ pub fn validate(
                 value: NodeValue::Str(s),
                 span,
                 ..
-            }) => Some((s.clone(), *span)),
+            }) => Some((s.to_string(), *span)),
             Some(other) => {
                 diagnostics.push(
                     Diagnostic::error(
@@ -109,10 +109,7 @@ impl Validator<'_> {
         .at(node.span, format!("expected {expected}"));
         if let NodeValue::Str(s) = &node.value {
             if expected.contains("bool")
-                && matches!(
-                    s.as_str(),
-                    "yes" | "no" | "on" | "off" | "y" | "n" | "Yes" | "No"
-                )
+                && matches!(&**s, "yes" | "no" | "on" | "off" | "y" | "n" | "Yes" | "No")
             {
                 d = d.note(format!(
                     "in YAML 1.2 `{s}` is a string; write `true` or `false`"
@@ -175,7 +172,7 @@ impl Validator<'_> {
         let names: Vec<&str> = schema.fields.keys().map(|s| s.as_str()).collect();
         for (name, child) in map.iter_mut() {
             let child_path = join(path, name);
-            match schema.fields.get(name) {
+            match schema.fields.get(&**name) {
                 None => {
                     let key = child.loc();
                     self.diagnostics.push(

@@ -164,7 +164,7 @@ fn display_node(node: &Node) -> String {
         NodeValue::Null => "(missing)".into(),
         NodeValue::Bool(b) => b.to_string(),
         NodeValue::Num(n) => number(*n),
-        NodeValue::Str(s) => s.clone(),
+        NodeValue::Str(s) => s.to_string(),
         NodeValue::Date(d) => crate::time::format_date(*d),
         NodeValue::Dur(d) => crate::time::format_duration(*d),
         NodeValue::List(items) => format!(

@@ -1,8 +1,6 @@
 //! A JSON reader that keeps the byte span of every key and value.
 
-use indexmap::IndexMap;
-
-use super::{Document, Node, NodeValue};
+use super::{Document, FieldsBuilder, Interner, Node, NodeValue, Text};
 use crate::diagnostic::Diagnostic;
 use crate::limits::MAX_DOCUMENT_DEPTH;
 use crate::source::{FileId, Span};
@@ -14,6 +12,7 @@ struct Reader<'t> {
     pos: usize,
     /// Recoverable problems (duplicate keys) found along the way.
     problems: Vec<Diagnostic>,
+    interner: Interner,
 }
 
 type Fail = Box<Diagnostic>;
@@ -25,6 +24,7 @@ pub fn load(file: FileId, text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
         bytes: text.as_bytes(),
         pos: 0,
         problems: Vec::new(),
+        interner: Interner::default(),
     };
     reader.skip_ws();
     let result = reader.value(0).and_then(|root| {
@@ -154,10 +154,11 @@ impl Reader<'_> {
         }
     }
 
-    fn string(&mut self) -> Result<String, Fail> {
+    fn string(&mut self) -> Result<Text, Fail> {
         let open = self.pos;
         self.pos += 1;
         let mut out = String::new();
+        let mut plain = true;
         loop {
             let run_start = self.pos;
             while let Some(b) = self.peek() {
@@ -166,7 +167,9 @@ impl Reader<'_> {
                 }
                 self.pos += 1;
             }
-            out.push_str(&self.text[run_start..self.pos]);
+            if !plain || self.peek() != Some(b'"') {
+                out.push_str(&self.text[run_start..self.pos]);
+            }
             match self.peek() {
                 None => {
                     self.pos = open;
@@ -174,9 +177,16 @@ impl Reader<'_> {
                 }
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(out);
+                    // Without escapes the text is the source's own: no copy to build.
+                    let text = if plain {
+                        self.text.get(open + 1..self.pos - 1).unwrap_or_default()
+                    } else {
+                        &out
+                    };
+                    return Ok(self.interner.text(text));
                 }
                 Some(b'\\') => {
+                    plain = false;
                     self.pos += 1;
                     let c = match self.peek() {
                         Some(b'"') => '"',
@@ -240,11 +250,11 @@ impl Reader<'_> {
 
     fn object(&mut self, depth: usize) -> Result<NodeValue, Fail> {
         self.pos += 1;
-        let mut map: IndexMap<String, Node> = IndexMap::new();
+        let mut map = FieldsBuilder::default();
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(NodeValue::Map(map));
+            return Ok(NodeValue::Map(map.finish()));
         }
         loop {
             self.skip_ws();
@@ -264,21 +274,19 @@ impl Reader<'_> {
             self.skip_ws();
             let mut node = self.value(depth + 1)?;
             node.key = Some(key_span);
-            if let Some(first) = map.get(&key) {
+            if let Err(first) = map.insert(key.clone(), node) {
                 self.problems.push(
                     Diagnostic::error("A307", format!("duplicate key `{key}`"))
                         .at(key_span, "given again here")
                         .also(first.loc(), "first given here"),
                 );
-            } else {
-                map.insert(key, node);
             }
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
-                    return Ok(NodeValue::Map(map));
+                    return Ok(NodeValue::Map(map.finish()));
                 }
                 _ => return Err(self.error("expected `,` or `}`", "`,` or `}` expected")),
             }
@@ -291,7 +299,7 @@ impl Reader<'_> {
         self.skip_ws();
         if self.peek() == Some(b']') {
             self.pos += 1;
-            return Ok(NodeValue::List(items));
+            return Ok(NodeValue::List(items.into_boxed_slice()));
         }
         loop {
             self.skip_ws();
@@ -301,7 +309,7 @@ impl Reader<'_> {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
-                    return Ok(NodeValue::List(items));
+                    return Ok(NodeValue::List(items.into_boxed_slice()));
                 }
                 _ => return Err(self.error("expected `,` or `]`", "`,` or `]` expected")),
             }

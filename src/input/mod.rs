@@ -11,7 +11,10 @@
 mod json;
 mod yaml;
 
-use indexmap::IndexMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use rustc_hash::FxBuildHasher;
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
@@ -31,13 +34,150 @@ pub enum NodeValue {
     Null,
     Bool(bool),
     Num(f64),
-    Str(String),
+    /// Shared: equal short strings of a document are one allocation.
+    Str(Text),
     /// Converted from a string by a `date` schema field: days since 1970-01-01.
     Date(i32),
     /// Converted from a string by a `duration` schema field: minutes.
     Dur(i64),
-    List(Vec<Node>),
-    Map(IndexMap<String, Node>),
+    List(Box<[Node]>),
+    Map(Fields),
+}
+
+/// Text of a document: keys and short strings are interned while loading, so
+/// a manifest of a million flows holds one copy of each system's name.
+pub type Text = Arc<str>;
+
+/// Maps of this many entries or more get a hash index; smaller ones (nearly
+/// every mapping a document has) are searched in order, which is faster.
+const INDEXED_FROM: usize = 12;
+
+/// The entries of a mapping in document order, keys unique.
+#[derive(Clone, Debug, Default)]
+pub struct Fields {
+    entries: Box<[(Text, Node)]>,
+    // Boxed so that the many small maps without an index stay one word smaller.
+    #[allow(clippy::box_collection)]
+    index: Option<Box<HashMap<Text, u32, FxBuildHasher>>>,
+}
+
+impl PartialEq for Fields {
+    fn eq(&self, other: &Fields) -> bool {
+        self.entries == other.entries
+    }
+}
+
+impl Fields {
+    fn position(&self, key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key).map(|&i| i as usize),
+            None => self.entries.iter().position(|(k, _)| &**k == key),
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        let i = self.position(key)?;
+        self.entries.get(i).map(|(_, node)| node)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        let i = self.position(key)?;
+        self.entries.get_mut(i).map(|(_, node)| node)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Text, &Node)> {
+        self.entries.iter().map(|(k, n)| (k, n))
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&Text, &mut Node)> {
+        self.entries.iter_mut().map(|(k, n)| (&*k, n))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &Text> {
+        self.entries.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Node> {
+        self.entries.iter().map(|(_, n)| n)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.position(key).is_some()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// Collects a mapping's entries while it is read.
+#[derive(Default)]
+pub struct FieldsBuilder {
+    entries: Vec<(Text, Node)>,
+    index: Option<HashMap<Text, u32, FxBuildHasher>>,
+}
+
+impl FieldsBuilder {
+    /// Adds an entry; a key given before is refused with the first entry's node.
+    pub fn insert(&mut self, key: Text, node: Node) -> Result<(), &Node> {
+        let found = match &self.index {
+            Some(index) => index.get(&*key).map(|&i| i as usize),
+            None => self.entries.iter().position(|(k, _)| *k == key),
+        };
+        if let Some(i) = found {
+            return match self.entries.get(i) {
+                Some((_, first)) => Err(first),
+                None => Ok(()),
+            };
+        }
+        let position = self.entries.len() as u32;
+        if let Some(index) = &mut self.index {
+            index.insert(key.clone(), position);
+        } else if self.entries.len() + 1 >= INDEXED_FROM {
+            let mut index: HashMap<Text, u32, FxBuildHasher> = HashMap::default();
+            for (i, (k, _)) in self.entries.iter().enumerate() {
+                index.insert(k.clone(), i as u32);
+            }
+            index.insert(key.clone(), position);
+            self.index = Some(index);
+        }
+        self.entries.push((key, node));
+        Ok(())
+    }
+
+    pub fn finish(self) -> Fields {
+        Fields {
+            entries: self.entries.into_boxed_slice(),
+            index: self.index.map(Box::new),
+        }
+    }
+}
+
+/// Shares the text of keys and short strings across one document's nodes.
+#[derive(Default)]
+pub struct Interner {
+    seen: HashSet<Text, FxBuildHasher>,
+}
+
+impl Interner {
+    /// Longer strings are rarely repeated; they are stored as they come.
+    const LONGEST: usize = 48;
+
+    pub fn text(&mut self, s: &str) -> Text {
+        if s.len() > Self::LONGEST {
+            return Text::from(s);
+        }
+        if let Some(t) = self.seen.get(s) {
+            return t.clone();
+        }
+        let t = Text::from(s);
+        self.seen.insert(t.clone());
+        t
+    }
 }
 
 impl Node {

@@ -3,10 +3,9 @@
 
 use std::collections::HashMap;
 
-use indexmap::IndexMap;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YamlSpan};
 
-use super::{Document, Node, NodeValue};
+use super::{Document, FieldsBuilder, Interner, Node, NodeValue, Text};
 use crate::diagnostic::Diagnostic;
 use crate::limits::{MAX_ALIAS_NODES, MAX_DOCUMENT_DEPTH};
 use crate::source::{FileId, Span};
@@ -56,10 +55,10 @@ enum Frame {
         anchor: usize,
     },
     Map {
-        map: IndexMap<String, Node>,
+        map: FieldsBuilder,
         start: usize,
         anchor: usize,
-        key: Option<(String, Span)>,
+        key: Option<(Text, Span)>,
     },
 }
 
@@ -71,6 +70,7 @@ struct Builder<'t> {
     expanded: usize,
     root: Option<Node>,
     problems: Vec<Diagnostic>,
+    interner: Interner,
 }
 
 pub fn load(file: FileId, text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
@@ -87,6 +87,7 @@ pub fn load(file: FileId, text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
         expanded: 0,
         root: None,
         problems: Vec::new(),
+        interner: Interner::default(),
     };
     let mut documents = Vec::new();
     let parser = Parser::new_from_str(text);
@@ -158,12 +159,12 @@ impl Builder<'_> {
                     key: key @ None, ..
                 }) = self.stack.last_mut()
                 {
-                    *key = Some((value.into_owned(), span));
+                    *key = Some((self.interner.text(&value), span));
                     return Ok(None);
                 }
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
                 let node = Node {
-                    value: resolve(&value, style, tag.as_deref()),
+                    value: resolve(&value, style, tag.as_deref(), &mut self.interner),
                     span,
                     key: None,
                 };
@@ -196,7 +197,7 @@ impl Builder<'_> {
                     }
                 } else {
                     Frame::Map {
-                        map: IndexMap::new(),
+                        map: FieldsBuilder::default(),
                         start,
                         anchor,
                         key: None,
@@ -215,10 +216,10 @@ impl Builder<'_> {
                         items,
                         start,
                         anchor,
-                    } => (NodeValue::List(items), start, anchor),
+                    } => (NodeValue::List(items.into_boxed_slice()), start, anchor),
                     Frame::Map {
                         map, start, anchor, ..
-                    } => (NodeValue::Map(map), start, anchor),
+                    } => (NodeValue::Map(map.finish()), start, anchor),
                 };
                 let node = Node {
                     value,
@@ -254,7 +255,10 @@ impl Builder<'_> {
                     key: key @ None, ..
                 }) = self.stack.last_mut()
                 {
-                    let text = target.as_str().map(String::from);
+                    let text = match &target.value {
+                        NodeValue::Str(t) => Some(t.clone()),
+                        _ => None,
+                    };
                     return match text {
                         Some(t) => {
                             *key = Some((t, span));
@@ -296,14 +300,12 @@ impl Builder<'_> {
                     return Ok(());
                 };
                 node.key = Some(key_span);
-                if let Some(first) = map.get(&k) {
+                if let Err(first) = map.insert(k.clone(), node) {
                     self.problems.push(
                         Diagnostic::error("A307", format!("duplicate key `{k}`"))
                             .at(key_span, "given again here")
                             .also(first.loc(), "first given here"),
                     );
-                } else {
-                    map.insert(k, node);
                 }
             }
         }
@@ -312,28 +314,35 @@ impl Builder<'_> {
 }
 
 /// The YAML 1.2 core schema for plain scalars; quoted scalars are strings.
-fn resolve(value: &str, style: ScalarStyle, tag: Option<&str>) -> NodeValue {
+fn resolve(
+    value: &str,
+    style: ScalarStyle,
+    tag: Option<&str>,
+    interner: &mut Interner,
+) -> NodeValue {
     let text = value;
     match tag {
-        Some("!!str") | Some("tag:yaml.org,2002:str") => return NodeValue::Str(text.to_string()),
+        Some("!!str") | Some("tag:yaml.org,2002:str") => {
+            return NodeValue::Str(interner.text(text))
+        }
         Some("!!null") => return NodeValue::Null,
         _ => {}
     }
     if style != ScalarStyle::Plain {
-        return NodeValue::Str(text.to_string());
+        return NodeValue::Str(interner.text(text));
     }
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return NodeValue::Null,
         "true" | "True" | "TRUE" => return NodeValue::Bool(true),
         "false" | "False" | "FALSE" => return NodeValue::Bool(false),
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF"
-        | ".nan" | ".NaN" | ".NAN" => return NodeValue::Str(text.to_string()),
+        | ".nan" | ".NaN" | ".NAN" => return NodeValue::Str(interner.text(text)),
         _ => {}
     }
     if let Some(n) = core_number(text) {
         return NodeValue::Num(n);
     }
-    NodeValue::Str(text.to_string())
+    NodeValue::Str(interner.text(text))
 }
 
 fn core_number(text: &str) -> Option<f64> {
