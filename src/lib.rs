@@ -99,9 +99,19 @@ impl Engine {
         file: FileId,
         format: input::Format,
     ) -> (Vec<(input::Node, check::validate::Valid)>, Vec<Diagnostic>) {
-        let name = self.sources.name(file).to_string();
-        let (documents, mut diagnostics) = input::load(&self.sources, file, format);
+        let (documents, diagnostics) = input::load(&self.sources, file, format);
+        self.validate(file, documents, diagnostics)
+    }
+
+    /// Validates the documents loaded from `file`; `diagnostics` are the loader's.
+    fn validate(
+        &self,
+        file: FileId,
+        documents: Vec<input::Document>,
+        mut diagnostics: Vec<Diagnostic>,
+    ) -> (Vec<(input::Node, check::validate::Valid)>, Vec<Diagnostic>) {
         if documents.is_empty() && diagnostics.is_empty() {
+            let name = self.sources.name(file);
             diagnostics.push(
                 Diagnostic::warning("A312", format!("`{name}` holds no document"))
                     .at(Span::new(file, 0..0), "nothing to check here"),
@@ -152,11 +162,39 @@ impl Engine {
         format: input::Format,
         today: i32,
     ) -> (Vec<CheckedDocument>, Vec<Diagnostic>) {
-        let name = self.sources.name(file).to_string();
-        let (documents, diagnostics) = self.load_valid_file(file, format);
+        let (documents, diagnostics) = input::load(&self.sources, file, format);
+        self.evaluate(file, documents, diagnostics, today)
+    }
+
+    /// [`Engine::check_file`] for a file found by searching a directory: `None`
+    /// when no document of it has a `kind` or an `id` (a `package.json` beside
+    /// the documents is not one of ours). Empty and malformed files are checked.
+    pub fn check_found_file(
+        &self,
+        file: FileId,
+        format: input::Format,
+        today: i32,
+    ) -> Option<(Vec<CheckedDocument>, Vec<Diagnostic>)> {
+        let (documents, diagnostics) = input::load(&self.sources, file, format);
+        let ours = documents.is_empty()
+            || documents
+                .iter()
+                .any(|d| d.root.get("kind").is_some() || d.root.get("id").is_some());
+        ours.then(|| self.evaluate(file, documents, diagnostics, today))
+    }
+
+    fn evaluate(
+        &self,
+        file: FileId,
+        documents: Vec<input::Document>,
+        diagnostics: Vec<Diagnostic>,
+        today: i32,
+    ) -> (Vec<CheckedDocument>, Vec<Diagnostic>) {
+        let (documents, diagnostics) = self.validate(file, documents, diagnostics);
         if !self.is_valid() {
             return (Vec::new(), diagnostics);
         }
+        let name = self.sources.name(file);
         let checked = documents
             .into_iter()
             .map(|(root, valid)| {
@@ -169,7 +207,7 @@ impl Engine {
                     today,
                 );
                 CheckedDocument {
-                    path: name.clone(),
+                    path: name.to_string(),
                     kind: valid.kind,
                     id: valid.id,
                     start: root.span.start_point(),

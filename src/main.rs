@@ -15,8 +15,15 @@ fn main() -> ExitCode {
     io.step_summary = std::env::var_os("GITHUB_STEP_SUMMARY")
         .filter(|v| !v.is_empty())
         .map(std::path::PathBuf::from);
+    io.out = Some(Box::new(std::io::BufWriter::with_capacity(
+        1 << 16,
+        std::io::stdout(),
+    )));
     let code = accord::cli::run(&args, &mut io);
     use std::io::Write;
+    if let Some(mut out) = io.out.take() {
+        let _ = out.flush();
+    }
     let _ = std::io::stdout().write_all(io.stdout.as_bytes());
     let _ = std::io::stderr().write_all(io.stderr.as_bytes());
     ExitCode::from(code.clamp(0, 255) as u8)

@@ -174,6 +174,15 @@ impl SourceMap {
         self.files.truncate(len);
     }
 
+    /// Drops a file's text once nothing more will be said about it (a long
+    /// run streams its documents: memory stays that of the largest one).
+    pub fn release(&mut self, id: FileId) {
+        if let Some(f) = self.files.get_mut(id.0 as usize) {
+            f.text = String::new();
+            f.line_starts = vec![0];
+        }
+    }
+
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)
     }

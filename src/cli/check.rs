@@ -2,9 +2,10 @@
 
 use clap::Args;
 
-use super::load::{load_documents, load_engine, parse_today, PolicyArgs};
+use super::load::{check_documents, load_documents, load_engine, parse_today, PolicyArgs};
 use super::{Io, OutputFormat};
-use crate::report::Report;
+use crate::report::{human, json, Report, Tally};
+use crate::Engine;
 
 #[derive(Args)]
 #[command(
@@ -30,7 +31,101 @@ pub struct CheckArgs {
 
 pub fn run(args: CheckArgs, io: &mut Io) -> i32 {
     let today = args.today.unwrap_or_else(crate::time::today_utc);
-    let mut engine = load_engine(&args.policies.policy, io);
+    let engine = load_engine(&args.policies.policy, io);
+    match args.format {
+        OutputFormat::Human | OutputFormat::Json => streamed(&args, engine, today, io),
+        OutputFormat::Sarif | OutputFormat::Junit | OutputFormat::Github => {
+            collected(&args, engine, today, io)
+        }
+    }
+}
+
+/// The human and JSON outputs are written a document at a time, and each
+/// document is forgotten once written: memory stays that of the largest one.
+fn streamed(args: &CheckArgs, mut engine: Engine, today: i32, io: &mut Io) -> i32 {
+    let mut writer = Writer {
+        json: (args.format == OutputFormat::Json).then(json::Stream::default),
+        tally: Tally::default(),
+        color: io.color,
+    };
+    if let Some(json) = &writer.json {
+        io.write_out(&json.start());
+    }
+    // The policy set's own problems come first, then its policy rules.
+    let policy_document = engine.check_policy_set(today);
+    for d in &engine.diagnostics {
+        writer.diagnostic(&engine, io, d);
+    }
+    if let Some(doc) = &policy_document {
+        writer.document(&engine, io, doc);
+    }
+    check_documents(&mut engine, &args.paths, io, today, true, &mut |engine,
+                                                                     io,
+                                                                     (
+        documents,
+        diagnostics,
+    )| {
+        for d in &diagnostics {
+            writer.diagnostic(engine, io, d);
+        }
+        for doc in &documents {
+            writer.document(engine, io, doc);
+        }
+    });
+    writer.finish(io, args.strict)
+}
+
+struct Writer {
+    /// `None` for the human output.
+    json: Option<json::Stream>,
+    tally: Tally,
+    color: bool,
+}
+
+impl Writer {
+    /// A diagnostic: shown now (human), or located now and written at the end (JSON).
+    fn diagnostic(&mut self, engine: &Engine, io: &mut Io, d: &crate::diagnostic::Diagnostic) {
+        match &mut self.json {
+            Some(json) => json.diagnostic(&engine.sources, d),
+            None => {
+                self.tally.diagnostic(d);
+                io.write_out(&human::diagnostic(&engine.sources, d, self.color));
+            }
+        }
+    }
+
+    fn document(&mut self, engine: &Engine, io: &mut Io, doc: &crate::CheckedDocument) {
+        match &mut self.json {
+            Some(json) => io.write_out(&json.document(&engine.set, &engine.sources, doc)),
+            None => {
+                self.tally.document(doc, &engine.set);
+                io.write_out(&human::document(
+                    &engine.set,
+                    &engine.sources,
+                    doc,
+                    self.color,
+                ));
+            }
+        }
+    }
+
+    /// Writes the end of the output; returns the exit status.
+    fn finish(self, io: &mut Io, strict: bool) -> i32 {
+        match &self.json {
+            Some(json) => {
+                io.write_out(&json.finish());
+                json.tally().exit_code(strict)
+            }
+            None => {
+                io.write_out(&human::summary(&self.tally));
+                self.tally.exit_code(strict)
+            }
+        }
+    }
+}
+
+/// SARIF, JUnit and GitHub outputs are made from the whole run.
+fn collected(args: &CheckArgs, mut engine: Engine, today: i32, io: &mut Io) -> i32 {
     let mut report = Report {
         documents: Vec::new(),
         diagnostics: engine.diagnostics.clone(),
@@ -39,19 +134,12 @@ pub fn run(args: CheckArgs, io: &mut Io) -> i32 {
         report.documents.push(doc);
     }
     load_documents(&mut engine, &args.paths, io, today, &mut report);
-
     let output = match args.format {
-        OutputFormat::Json => crate::report::json::render(&report, &engine.set, &engine.sources),
-        OutputFormat::Human => {
-            crate::report::human::render(&report, &engine.set, &engine.sources, io.color)
-        }
         OutputFormat::Sarif => crate::report::sarif::render(&report, &engine.set, &engine.sources),
         OutputFormat::Junit => crate::report::junit::render(&report, &engine.set, &engine.sources),
-        OutputFormat::Github => {
-            crate::report::github::render(&report, &engine.set, &engine.sources)
-        }
+        _ => crate::report::github::render(&report, &engine.set, &engine.sources),
     };
-    io.stdout.push_str(&output);
+    io.write_out(&output);
     if args.format == OutputFormat::Github {
         if let Some(path) = &io.step_summary {
             let summary =

@@ -73,17 +73,28 @@ pub fn io_reason(e: &std::io::Error) -> String {
 
 /// Reads a text file; a file that is not UTF-8 is an error naming where.
 pub fn read_text(bytes: Vec<u8>, display: &str) -> Result<String, Diagnostic> {
+    read_text_or_prefix(bytes, display).map_err(|(d, _)| d)
+}
+
+/// [`read_text`], which on invalid UTF-8 also gives back the valid text
+/// before the bad byte (so the error can be shown in place). Never copies.
+pub fn read_text_or_prefix(
+    mut bytes: Vec<u8>,
+    display: &str,
+) -> Result<String, (Diagnostic, String)> {
     // A byte-order mark is not content (editors on Windows write one).
-    let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(rest) => rest.to_vec(),
-        None => bytes,
-    };
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        Diagnostic::error(
+        let mut prefix = e.into_bytes();
+        prefix.truncate(at);
+        let d = Diagnostic::error(
             "A302",
             format!("`{display}` is not valid UTF-8 (invalid byte at offset {at})"),
         )
-        .note("documents and policies must be UTF-8 text")
+        .note("documents and policies must be UTF-8 text");
+        (d, String::from_utf8(prefix).unwrap_or_default())
     })
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::Args;
 
-use super::files::{find, io_reason, read_text};
+use super::files::{find, io_reason, read_text, read_text_or_prefix};
 use super::Io;
 use crate::diagnostic::Diagnostic;
 use crate::input::Format;
@@ -189,7 +189,6 @@ pub fn load_engine(policy: &[String], io: &Io) -> Engine {
     engine
 }
 
-/// Reads, validates and evaluates the documents under `paths` into `report`.
 /// How many files make a run long enough for a progress line.
 const PROGRESS_FROM: usize = 200;
 
@@ -200,12 +199,45 @@ enum Named {
     Problem(String, Diagnostic),
 }
 
+/// One file's outcome: its documents (checked) and the problems found in it.
+pub type Checked = (Vec<crate::CheckedDocument>, Vec<Diagnostic>);
+
+/// Reads, validates and evaluates the documents under `paths` into `report`.
 pub fn load_documents(
     engine: &mut Engine,
     paths: &[String],
     io: &mut Io,
     today: i32,
     report: &mut Report,
+) {
+    check_documents(engine, paths, io, today, false, &mut |_,
+                                                           _,
+                                                           (
+        documents,
+        diagnostics,
+    )| {
+        report.documents.extend(documents);
+        report.diagnostics.extend(diagnostics);
+    });
+}
+
+/// Files read and checked together; a batch is checked on every core, then
+/// handed on and dropped, so a run over ten thousand files holds a few dozen.
+const BATCH_FILES_PER_CORE: usize = 16;
+/// A batch also ends once it has read this much text.
+const BATCH_BYTES: usize = 32 * 1024 * 1024;
+
+/// Reads, validates and evaluates the documents under `paths`, a batch of
+/// files at a time, and hands each file's outcome to `each` in the order the
+/// paths name them. Diagnostics about paths that hold nothing come first.
+/// With `release`, a file's text is dropped once `each` has seen it.
+pub fn check_documents(
+    engine: &mut Engine,
+    paths: &[String],
+    io: &mut Io,
+    today: i32,
+    release: bool,
+    each: &mut dyn FnMut(&mut Engine, &mut Io, Checked),
 ) {
     let mut named = Vec::new();
     for given in paths {
@@ -215,67 +247,147 @@ pub fn load_documents(
         }
         match find(&io.cwd, given, &[".yaml", ".yml", ".json"]) {
             Ok(found) if found.is_empty() => {
-                report.diagnostics.push(Diagnostic::warning(
+                let d = Diagnostic::warning(
                     "A312",
                     format!(
                         "`{given}` holds no .yaml, .yml or .json file: nothing was checked there"
                     ),
-                ));
+                );
+                each(engine, io, (Vec::new(), vec![d]));
             }
             Ok(found) => named.extend(found.into_iter().map(Named::File)),
             Err(d) => named.push(Named::Problem(given.clone(), d)),
         }
     }
-    // Reading is sequential (it adds to the sources); checking runs on every
-    // core, each file on its own, and the results are reported in order.
-    let mut slots: Vec<Slot> = Vec::new();
-    for item in named {
-        slots.push(match item {
-            Named::Stdin => {
-                let mut bytes = Vec::new();
-                match io.stdin.read_to_end(&mut bytes) {
-                    Ok(_) => prepare_bytes(engine, "<stdin>", bytes),
-                    Err(e) => Slot::Done(vec![Diagnostic::error(
-                        "A302",
-                        format!("cannot read standard input: {}", io_reason(&e)),
-                    )]),
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let progress = Progress {
+        total: named.len(),
+        done: AtomicUsize::new(0),
+    };
+    let mut named = named.into_iter().peekable();
+    while named.peek().is_some() {
+        // Reading is sequential (it adds to the sources); checking runs on
+        // every core, each file on its own, and the results are reported in order.
+        let mut slots: Vec<Slot> = Vec::new();
+        let mut bytes = 0;
+        while slots.len() < cores * BATCH_FILES_PER_CORE && bytes < BATCH_BYTES {
+            let Some(item) = named.next() else { break };
+            let slot = match item {
+                Named::Stdin => {
+                    let mut bytes = Vec::new();
+                    match io.stdin.read_to_end(&mut bytes) {
+                        Ok(_) => prepare_bytes(engine, "<stdin>", bytes, false),
+                        Err(e) => Slot::Done(vec![Diagnostic::error(
+                            "A302",
+                            format!("cannot read standard input: {}", io_reason(&e)),
+                        )]),
+                    }
                 }
+                Named::Problem(given, d) => {
+                    let file = engine.sources.add(given, "");
+                    Slot::Done(vec![d.at(Span::new(file, 0..0), "here")])
+                }
+                Named::File(f) => prepare_file(engine, &f),
+            };
+            if let Slot::Job(job) = &slot {
+                bytes += engine.sources.text(job.file).len();
             }
-            Named::Problem(given, d) => {
-                let file = engine.sources.add(given, "");
-                Slot::Done(vec![d.at(Span::new(file, 0..0), "here")])
-            }
-            Named::File(f) => prepare_file(engine, &f),
-        });
-    }
-    let jobs: Vec<(FileId, Format)> = slots
-        .iter()
-        .filter_map(|s| match s {
-            Slot::Job(file, format) => Some((*file, *format)),
-            Slot::Done(_) => None,
-        })
-        .collect();
-    let mut checked = check_in_parallel(engine, &jobs, today, io).into_iter();
-    for slot in slots {
-        match slot {
-            Slot::Done(diagnostics) => report.diagnostics.extend(diagnostics),
-            Slot::Job(..) => {
-                if let Some((documents, diagnostics)) = checked.next() {
-                    report.documents.extend(documents);
-                    report.diagnostics.extend(diagnostics);
+            slots.push(slot);
+        }
+        let jobs: Vec<Job> = slots
+            .iter()
+            .filter_map(|s| match s {
+                Slot::Job(job) => Some(*job),
+                Slot::Done(_) => None,
+            })
+            .collect();
+        let mut checked = check_in_parallel(engine, &jobs, today, io, &progress).into_iter();
+        for slot in slots {
+            match slot {
+                Slot::Done(diagnostics) => each(engine, io, (Vec::new(), diagnostics)),
+                Slot::Job(job) => {
+                    if let Some(outcome) = checked.next() {
+                        let outcome = outcome.unwrap_or_else(|| {
+                            let name = engine.sources.name(job.file);
+                            let d = Diagnostic::warning(
+                                "A313",
+                                format!(
+                                    "`{name}` has no `kind` or `id`: not an Accord document, skipped"
+                                ),
+                            );
+                            (Vec::new(), vec![d])
+                        });
+                        each(engine, io, outcome);
+                    }
+                    if release {
+                        engine.sources.release(job.file);
+                    }
                 }
             }
         }
     }
+    progress.clear(io);
 }
 
 /// One document path after reading: problems already known, or a file to check.
 enum Slot {
     Done(Vec<Diagnostic>),
-    Job(FileId, Format),
+    Job(Job),
 }
 
-type Checked = (Vec<crate::CheckedDocument>, Vec<Diagnostic>);
+#[derive(Clone, Copy)]
+struct Job {
+    file: FileId,
+    format: Format,
+    /// Found by searching a directory: skipped when it is not an Accord document.
+    searched: bool,
+}
+
+impl Job {
+    /// `None` for a searched file that is not an Accord document.
+    fn run(&self, engine: &Engine, today: i32) -> Option<Checked> {
+        if self.searched {
+            engine.check_found_file(self.file, self.format, today)
+        } else {
+            Some(engine.check_file(self.file, self.format, today))
+        }
+    }
+}
+
+/// How far a long run is, shown on a terminal.
+struct Progress {
+    total: usize,
+    done: AtomicUsize,
+}
+
+impl Progress {
+    fn show(&self, io: &mut Io) {
+        if self.total < PROGRESS_FROM {
+            return;
+        }
+        if let Some(p) = io.progress.as_mut() {
+            let _ = write!(
+                p,
+                "\rchecking {}/{} documents",
+                self.done.load(Ordering::Relaxed),
+                self.total
+            );
+            let _ = p.flush();
+        }
+    }
+
+    fn clear(&self, io: &mut Io) {
+        if self.total < PROGRESS_FROM {
+            return;
+        }
+        if let Some(p) = io.progress.as_mut() {
+            let _ = write!(p, "\r{}\r", " ".repeat(40));
+            let _ = p.flush();
+        }
+    }
+}
 
 /// The checker recurses over nested input (bounded by `limits`).
 const WORKER_STACK: usize = 64 * 1024 * 1024;
@@ -283,10 +395,11 @@ const WORKER_STACK: usize = 64 * 1024 * 1024;
 /// Checks files on every core; the results come back in the order given.
 fn check_in_parallel(
     engine: &Engine,
-    jobs: &[(FileId, Format)],
+    jobs: &[Job],
     today: i32,
     io: &mut Io,
-) -> Vec<Checked> {
+    progress: &Progress,
+) -> Vec<Option<Checked>> {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -295,43 +408,38 @@ fn check_in_parallel(
     if workers == 1 {
         return jobs
             .iter()
-            .map(|(f, format)| engine.check_file(*f, *format, today))
+            .map(|job| {
+                let r = job.run(engine, today);
+                progress.done.fetch_add(1, Ordering::Relaxed);
+                r
+            })
             .collect();
     }
-    let show_progress = jobs.len() >= PROGRESS_FROM && io.progress.is_some();
-    let done = AtomicUsize::new(0);
     let chunk = jobs.len().div_ceil(workers);
-    let results: Vec<Vec<Checked>> = std::thread::scope(|scope| {
+    let results: Vec<Vec<Option<Checked>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = jobs
             .chunks(chunk)
             .map(|part| {
-                let done = &done;
                 std::thread::Builder::new()
                     .stack_size(WORKER_STACK)
                     .spawn_scoped(scope, move || {
                         part.iter()
-                            .map(|(f, format)| {
-                                let r = engine.check_file(*f, *format, today);
-                                done.fetch_add(1, Ordering::Relaxed);
+                            .map(|job| {
+                                let r = job.run(engine, today);
+                                progress.done.fetch_add(1, Ordering::Relaxed);
                                 r
                             })
                             .collect::<Vec<_>>()
                     })
             })
             .collect();
-        while show_progress
-            && handles
+        loop {
+            progress.show(io);
+            let running = handles
                 .iter()
-                .any(|h| h.as_ref().is_ok_and(|h| !h.is_finished()))
-        {
-            if let Some(p) = io.progress.as_mut() {
-                let _ = write!(
-                    p,
-                    "\rchecking {}/{} documents",
-                    done.load(Ordering::Relaxed),
-                    jobs.len()
-                );
-                let _ = p.flush();
+                .any(|h| h.as_ref().is_ok_and(|h| !h.is_finished()));
+            if !running || progress.total < PROGRESS_FROM || io.progress.is_none() {
+                break;
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
@@ -343,12 +451,6 @@ fn check_in_parallel(
             })
             .collect()
     });
-    if show_progress {
-        if let Some(p) = io.progress.as_mut() {
-            let _ = write!(p, "\r{}\r", " ".repeat(40));
-            let _ = p.flush();
-        }
-    }
     results.into_iter().flatten().collect()
 }
 
@@ -370,18 +472,7 @@ fn prepare_file(engine: &mut Engine, f: &super::files::Found) -> Slot {
         _ => {}
     }
     match std::fs::read(&f.path) {
-        Ok(bytes) => {
-            if f.searched && !looks_like_a_document(engine, &f.display, &bytes) {
-                return Slot::Done(vec![Diagnostic::warning(
-                    "A313",
-                    format!(
-                        "`{}` has no `kind` or `id`: not an Accord document, skipped",
-                        f.display
-                    ),
-                )]);
-            }
-            prepare_bytes(engine, &f.display, bytes)
-        }
+        Ok(bytes) => prepare_bytes(engine, &f.display, bytes, f.searched),
         Err(e) => {
             let file = engine.sources.add(f.display.clone(), "");
             Slot::Done(vec![Diagnostic::error(
@@ -394,44 +485,23 @@ fn prepare_file(engine: &mut Engine, f: &super::files::Found) -> Slot {
 }
 
 /// Adds a document file's text to the sources, or says why it cannot be read.
-fn prepare_bytes(engine: &mut Engine, name: &str, bytes: Vec<u8>) -> Slot {
-    match read_text(bytes.clone(), name) {
+fn prepare_bytes(engine: &mut Engine, name: &str, bytes: Vec<u8>, searched: bool) -> Slot {
+    match read_text_or_prefix(bytes, name) {
         Ok(text) => {
             let format = Format::guess(name, &text);
             let file = engine.sources.add(name, text);
-            Slot::Job(file, format)
+            Slot::Job(Job {
+                file,
+                format,
+                searched,
+            })
         }
-        Err(d) => {
-            let at = std::str::from_utf8(&bytes)
-                .err()
-                .map(|e| e.valid_up_to())
-                .unwrap_or(0);
-            let lossy = String::from_utf8_lossy(bytes.get(..at).unwrap_or(&[])).to_string();
-            let file = engine.sources.add(name, lossy);
+        Err((d, valid)) => {
+            let at = valid.len();
+            let file = engine.sources.add(name, valid);
             Slot::Done(vec![d.at(Span::new(file, at..at), "invalid UTF-8 here")])
         }
     }
-}
-
-/// Whether a file found in a directory is meant for Accord: some document in
-/// it has a `kind` or an `id` (a `package.json` beside the documents has not).
-/// Files named on the command line are always checked.
-fn looks_like_a_document(engine: &mut Engine, name: &str, bytes: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return true; // let the check report it
-    };
-    let mark = engine.sources.len();
-    let file = engine.sources.add(name, text);
-    let (documents, problems) =
-        crate::input::load(&engine.sources, file, Format::guess(name, text));
-    // Empty or malformed files are reported by the check itself.
-    let _ = problems;
-    let ours = documents.is_empty()
-        || documents
-            .iter()
-            .any(|d| d.root.get("kind").is_some() || d.root.get("id").is_some());
-    engine.sources.truncate(mark);
-    ours
 }
 
 /// Moves a diagnostic's labels from a scratch source map into the engine's.

@@ -25,6 +25,9 @@ pub struct Io {
     pub stdin: Box<dyn Read + Send>,
     pub stdout: String,
     pub stderr: String,
+    /// When set, `policy check` writes here as it goes instead of collecting
+    /// its output in `stdout` (a process streams; tests collect).
+    pub out: Option<Box<dyn std::io::Write + Send>>,
     /// Colour the human output (a terminal that wants colour).
     pub color: bool,
     /// Where a progress line goes during long runs (a terminal's stderr).
@@ -34,12 +37,24 @@ pub struct Io {
 }
 
 impl Io {
+    /// Writes output as it is made (to `out` when streaming).
+    pub fn write_out(&mut self, text: &str) {
+        match &mut self.out {
+            Some(out) => {
+                // A closed pipe (`policy check | head`) is not an error of the check.
+                let _ = out.write_all(text.as_bytes());
+            }
+            None => self.stdout.push_str(text),
+        }
+    }
+
     pub fn new(cwd: PathBuf, stdin: Box<dyn Read + Send>) -> Io {
         Io {
             cwd,
             stdin,
             stdout: String::new(),
             stderr: String::new(),
+            out: None,
             color: false,
             progress: None,
             step_summary: None,

@@ -6,13 +6,14 @@ use codespan_reporting::diagnostic::{
 };
 use codespan_reporting::term::{self, Config};
 
-use super::Report;
+use super::{Report, Tally};
 use crate::check::model::PolicySet;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::eval::rules::source_info;
 use crate::eval::{Outcome, RuleResult, Verdict};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::Level;
+use crate::CheckedDocument;
 
 /// A label's range, cut at the end of its first line (a list element that is a
 /// whole mapping would otherwise underline many lines).
@@ -85,9 +86,7 @@ pub fn diagnostic_snippet(sources: &SourceMap, d: &Diagnostic) -> Snippet<FileId
 }
 
 pub fn render_diagnostic(sources: &SourceMap, d: &Diagnostic) -> String {
-    let mut out = String::new();
-    emit(&mut out, sources, &diagnostic_snippet(sources, d), false);
-    out
+    diagnostic(sources, d, false)
 }
 
 fn result_snippet(set: &PolicySet, sources: &SourceMap, r: &RuleResult) -> Snippet<FileId> {
@@ -151,77 +150,84 @@ fn result_snippet(set: &PolicySet, sources: &SourceMap, r: &RuleResult) -> Snipp
 pub fn render(report: &Report, set: &PolicySet, sources: &SourceMap, color: bool) -> String {
     let mut out = String::new();
     for d in &report.diagnostics {
-        emit(&mut out, sources, &diagnostic_snippet(sources, d), color);
+        out.push_str(&diagnostic(sources, d, color));
     }
     for doc in &report.documents {
-        let results = super::findings(set, doc);
-        for r in results {
-            emit(&mut out, sources, &result_snippet(set, sources, r), color);
-        }
-        let passed = doc
-            .report
-            .results
-            .iter()
-            .filter(|r| r.outcome == Outcome::Pass)
-            .count();
-        let failed = doc
-            .report
-            .results
-            .iter()
-            .filter(|r| r.outcome.is_failure())
-            .count();
-        let waived = doc
-            .report
-            .results
-            .iter()
-            .filter(|r| r.outcome == Outcome::Waived)
-            .count();
-        let score = doc
-            .report
-            .score
-            .map(|s| {
-                format!(
-                    ", score {}",
-                    crate::eval::value::number((s * 10.0).round() / 10.0)
-                )
-            })
-            .unwrap_or_default();
-        let gates = doc
-            .report
-            .gates
-            .iter()
-            .map(|(g, open)| format!(", gate `{g}` {}", if *open { "open" } else { "blocked" }))
-            .collect::<String>();
-        out.push_str(&format!(
-            "{}: {} `{}`: {}{score}{gates} ({passed} passed, {failed} failed, {waived} waived)\n\n",
-            doc.path,
-            doc.kind,
-            doc.id,
-            verdict_word(doc.report.verdict),
-        ));
+        out.push_str(&document(set, sources, doc, color));
     }
-    let count = |v: Verdict| {
-        report
-            .documents
+    out.push_str(&summary(&Tally::of(report, set)));
+    out
+}
+
+/// One diagnostic with its snippet.
+pub fn diagnostic(sources: &SourceMap, d: &Diagnostic, color: bool) -> String {
+    let mut out = String::new();
+    emit(&mut out, sources, &diagnostic_snippet(sources, d), color);
+    out
+}
+
+/// A document's findings, then its verdict line.
+pub fn document(
+    set: &PolicySet,
+    sources: &SourceMap,
+    doc: &CheckedDocument,
+    color: bool,
+) -> String {
+    let mut out = String::new();
+    for r in super::findings(set, doc) {
+        emit(&mut out, sources, &result_snippet(set, sources, r), color);
+    }
+    let count = |keep: fn(Outcome) -> bool| {
+        doc.report
+            .results
             .iter()
-            .filter(|d| d.report.verdict == v)
+            .filter(|r| keep(r.outcome))
             .count()
     };
-    let errors = report.errors().count();
-    let warnings = report.warnings().count();
+    let passed = count(|o| o == Outcome::Pass);
+    let failed = count(Outcome::is_failure);
+    let waived = count(|o| o == Outcome::Waived);
+    let score = doc
+        .report
+        .score
+        .map(|s| {
+            format!(
+                ", score {}",
+                crate::eval::value::number((s * 10.0).round() / 10.0)
+            )
+        })
+        .unwrap_or_default();
+    let gates = doc
+        .report
+        .gates
+        .iter()
+        .map(|(g, open)| format!(", gate `{g}` {}", if *open { "open" } else { "blocked" }))
+        .collect::<String>();
     out.push_str(&format!(
-        "checked {} document{}: {} pass, {} warn, {} fail; {} error{}, {} warning{}\n",
-        report.documents.len(),
-        if report.documents.len() == 1 { "" } else { "s" },
-        count(Verdict::Pass),
-        count(Verdict::Warn),
-        count(Verdict::Fail),
-        errors,
-        if errors == 1 { "" } else { "s" },
-        warnings,
-        if warnings == 1 { "" } else { "s" },
+        "{}: {} `{}`: {}{score}{gates} ({passed} passed, {failed} failed, {waived} waived)\n\n",
+        doc.path,
+        doc.kind,
+        doc.id,
+        verdict_word(doc.report.verdict),
     ));
     out
+}
+
+/// The last line: how many documents passed, warned and failed.
+pub fn summary(tally: &Tally) -> String {
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    format!(
+        "checked {} document{}: {} pass, {} warn, {} fail; {} error{}, {} warning{}\n",
+        tally.documents,
+        plural(tally.documents),
+        tally.pass,
+        tally.warn,
+        tally.fail,
+        tally.errors,
+        plural(tally.errors),
+        tally.warnings,
+        plural(tally.warnings),
+    )
 }
 
 fn verdict_word(v: Verdict) -> &'static str {

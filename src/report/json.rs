@@ -3,12 +3,11 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{json, Value};
 
-use super::Report;
+use super::{Report, Tally};
 use crate::check::model::PolicySet;
 use crate::diagnostic::Diagnostic;
 use crate::eval::rules::source_info;
 use crate::eval::RuleResult;
-use crate::eval::Verdict;
 use crate::source::{SourceMap, Span};
 use crate::CheckedDocument;
 
@@ -37,10 +36,9 @@ pub fn diagnostic(sources: &SourceMap, d: &Diagnostic, fallback_path: Option<&st
     json!({"path": path, "line": line, "column": column, "code": d.code, "message": message})
 }
 
-/// The whole document, serialised as it is written: nothing is built in
-/// memory beside the output (a manifest can have tens of thousands of results).
+/// What results are rendered with: serialised as they are written, nothing
+/// is built in memory beside the output (a manifest can have a million results).
 struct Output<'r> {
-    report: &'r Report,
     set: &'r PolicySet,
     sources: &'r SourceMap,
 }
@@ -124,53 +122,86 @@ where
     }
 }
 
-impl Serialize for Output<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let report = self.report;
-        let errors: Vec<Value> = report
-            .errors()
-            .map(|d| diagnostic(self.sources, d, None))
-            .collect();
-        let warnings: Vec<Value> = report
-            .warnings()
-            .map(|d| diagnostic(self.sources, d, None))
-            .collect();
-        let count = |v: Verdict| {
-            report
-                .documents
-                .iter()
-                .filter(|d| d.report.verdict == v)
-                .count()
-        };
-        let mut m = s.serialize_map(Some(5))?;
-        m.serialize_entry("format", FORMAT)?;
-        m.serialize_entry(
-            "documents",
-            &Seq(|| report.documents.iter().map(|d| DocumentOut(self, d))),
-        )?;
-        m.serialize_entry("errors", &errors)?;
-        m.serialize_entry("warnings", &warnings)?;
-        m.serialize_entry(
-            "summary",
-            &json!({
-                "documents": report.documents.len(),
-                "pass": count(Verdict::Pass),
-                "warn": count(Verdict::Warn),
-                "fail": count(Verdict::Fail),
-                "errors": errors.len(),
-            }),
-        )?;
-        m.end()
+/// `--format json` written a document at a time: the documents of a run are
+/// forgotten as soon as they are written; only diagnostics wait for the end.
+#[derive(Default)]
+pub struct Stream {
+    errors: Vec<Value>,
+    warnings: Vec<Value>,
+    tally: Tally,
+}
+
+/// Pretty JSON of `value`, its lines after the first indented by `indent`
+/// spaces (it is nested that deep in the whole output).
+fn nested<T: Serialize>(value: &T, indent: usize) -> String {
+    let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
+    // JSON strings hold no raw newline: every newline is between tokens.
+    text.replace('\n', &format!("\n{}", " ".repeat(indent)))
+}
+
+impl Stream {
+    /// The output up to the first document.
+    pub fn start(&self) -> String {
+        format!("{{\n  \"format\": \"{FORMAT}\",\n  \"documents\": [")
+    }
+
+    /// A document, to be written after what came before.
+    pub fn document(
+        &mut self,
+        set: &PolicySet,
+        sources: &SourceMap,
+        doc: &CheckedDocument,
+    ) -> String {
+        let separator = if self.tally.documents == 0 { "" } else { "," };
+        self.tally.document(doc, set);
+        let out = Output { set, sources };
+        format!("{separator}\n    {}", nested(&DocumentOut(&out, doc), 4))
+    }
+
+    /// Keeps a diagnostic for the end, located now (its file may be released).
+    pub fn diagnostic(&mut self, sources: &SourceMap, d: &Diagnostic) {
+        self.tally.diagnostic(d);
+        let value = diagnostic(sources, d, None);
+        if d.is_error() {
+            self.errors.push(value);
+        } else {
+            self.warnings.push(value);
+        }
+    }
+
+    pub fn tally(&self) -> &Tally {
+        &self.tally
+    }
+
+    /// The rest of the output: the diagnostics and the summary.
+    pub fn finish(&self) -> String {
+        let t = &self.tally;
+        let close = if t.documents == 0 { "]" } else { "\n  ]" };
+        let summary = json!({
+            "documents": t.documents,
+            "pass": t.pass,
+            "warn": t.warn,
+            "fail": t.fail,
+            "errors": t.errors,
+        });
+        format!(
+            "{close},\n  \"errors\": {},\n  \"warnings\": {},\n  \"summary\": {}\n}}\n",
+            nested(&self.errors, 2),
+            nested(&self.warnings, 2),
+            nested(&summary, 2)
+        )
     }
 }
 
 pub fn render(report: &Report, set: &PolicySet, sources: &SourceMap) -> String {
-    let out = Output {
-        report,
-        set,
-        sources,
-    };
-    let mut text = serde_json::to_string_pretty(&out).unwrap_or_default();
-    text.push('\n');
+    let mut stream = Stream::default();
+    let mut text = stream.start();
+    for doc in &report.documents {
+        text.push_str(&stream.document(set, sources, doc));
+    }
+    for d in &report.diagnostics {
+        stream.diagnostic(sources, d);
+    }
+    text.push_str(&stream.finish());
     text
 }

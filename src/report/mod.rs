@@ -30,18 +30,64 @@ impl Report {
 
     /// 2 for any error, else 1 for a failing `must` (or `should` when strict), else 0.
     pub fn exit_code(&self, set: &crate::check::model::PolicySet, strict: bool) -> i32 {
-        if self.errors().next().is_some() {
-            return 2;
+        Tally::of(self, set).exit_code(strict)
+    }
+}
+
+/// The counts a run's summary and exit status are made of, kept as documents
+/// go by (a streamed run forgets each document once it is written).
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    pub documents: usize,
+    pub pass: usize,
+    pub warn: usize,
+    pub fail: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    /// Some `should` rule failed (fails the run with `--strict`).
+    pub should_failed: bool,
+}
+
+impl Tally {
+    pub fn of(report: &Report, set: &crate::check::model::PolicySet) -> Tally {
+        let mut tally = Tally::default();
+        for d in &report.documents {
+            tally.document(d, set);
         }
-        let failing = self.documents.iter().any(|d| {
-            d.report.verdict == Verdict::Fail
-                || (strict
-                    && d.report.results.iter().any(|r| {
-                        r.outcome.is_failure()
-                            && crate::eval::rules::source_info(set, r.source).level == Level::Should
-                    }))
+        for d in &report.diagnostics {
+            tally.diagnostic(d);
+        }
+        tally
+    }
+
+    pub fn document(&mut self, doc: &CheckedDocument, set: &crate::check::model::PolicySet) {
+        self.documents += 1;
+        match doc.report.verdict {
+            Verdict::Pass => self.pass += 1,
+            Verdict::Warn => self.warn += 1,
+            Verdict::Fail => self.fail += 1,
+        }
+        self.should_failed |= doc.report.results.iter().any(|r| {
+            r.outcome.is_failure()
+                && crate::eval::rules::source_info(set, r.source).level == Level::Should
         });
-        i32::from(failing)
+    }
+
+    pub fn diagnostic(&mut self, d: &Diagnostic) {
+        if d.is_error() {
+            self.errors += 1;
+        } else {
+            self.warnings += 1;
+        }
+    }
+
+    /// 2 for any error, else 1 for a failing `must` (or `should` when strict), else 0.
+    pub fn exit_code(&self, strict: bool) -> i32 {
+        if self.errors > 0 {
+            2
+        } else {
+            i32::from(self.fail > 0 || (strict && self.should_failed))
+        }
     }
 }
 
