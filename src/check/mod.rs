@@ -22,8 +22,6 @@ pub mod words;
 
 use std::collections::{HashMap, HashSet};
 
-use indexmap::IndexMap;
-
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
 use crate::stdlib;
@@ -31,7 +29,8 @@ use crate::syntax::ast::{self, Block, BlockKind, Entry, ExprKind, Item, Level, S
 use expr::{ExprChecker, FnDef, InputTy, Scope};
 use keys::{KeySpec, KeyTy};
 use model::{
-    Applies, Const, Decl, DeclId, DeclKind, MetricTarget, PolicySet, Rule, Step, Test, Waiver,
+    Applies, Const, Decl, DeclId, DeclKind, FastMap, MetricTarget, PolicySet, Rule, Step, Test,
+    Waiver,
 };
 use suggest::did_you_mean;
 
@@ -339,7 +338,7 @@ impl Checker<'_> {
             doc: block.doc.clone(),
             name_span: block.name.span,
             span: block.span,
-            fields: IndexMap::new(),
+            fields: FastMap::default(),
         });
         self.set.by_kind.entry(kind).or_default().insert(name, id);
         id
@@ -690,7 +689,7 @@ impl Checker<'_> {
         if self.set.decl(id).is_some_and(|d| d.span != block.span) {
             return;
         }
-        let mut fields = IndexMap::new();
+        let mut fields = FastMap::default();
         fields.insert(
             "name".to_string(),
             (Const::Str(block.name.text.clone()), block.name.span),
@@ -1080,7 +1079,7 @@ impl Checker<'_> {
 
         let title = block.title.as_ref().map(|t| t.text.clone());
         // The rule as a value, for `applies policy` rules.
-        let mut fields = IndexMap::new();
+        let mut fields = FastMap::default();
         let mut put = |k: &str, c: Const| {
             fields.insert(k.to_string(), (c, block.name.span));
         };

@@ -2,6 +2,11 @@
 
 use indexmap::IndexMap;
 
+/// A map looked up while documents are evaluated: in insertion order, with a
+/// hash several times cheaper than SipHash on short names (the keys are the
+/// policy author's names, not an attacker's).
+pub type FastMap<K, V> = IndexMap<K, V, rustc_hash::FxBuildHasher>;
+
 use super::ir;
 use super::words::WordSet;
 use crate::source::Span;
@@ -114,7 +119,7 @@ pub struct Decl {
     /// The whole declaration.
     pub span: Span,
     /// Its entries, by key, with where each was written.
-    pub fields: IndexMap<String, (Const, Span)>,
+    pub fields: FastMap<String, (Const, Span)>,
 }
 
 /// A field type of a document schema.
@@ -158,7 +163,7 @@ pub type RecordId = usize;
 
 #[derive(Clone, Debug, Default)]
 pub struct Record {
-    pub fields: IndexMap<String, Field>,
+    pub fields: FastMap<String, Field>,
 }
 
 #[derive(Clone, Debug)]
@@ -291,7 +296,7 @@ pub struct PolicySet {
     pub name: Option<String>,
     pub title: Option<String>,
     pub decls: Vec<Decl>,
-    pub by_kind: IndexMap<DeclKind, IndexMap<String, DeclId>>,
+    pub by_kind: IndexMap<DeclKind, FastMap<String, DeclId>>,
     pub records: Vec<Record>,
     /// Document kinds and the record of their top level.
     pub schemas: IndexMap<String, RecordId>,

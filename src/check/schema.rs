@@ -2,8 +2,6 @@
 //! per kind. A later block for a kind extends it: new fields are added, a
 //! field declared again keeps its base type and may only become required.
 
-use indexmap::IndexMap;
-
 use super::model::{DeclKind, Field, FieldTy, PolicySet, Record, RecordId};
 use super::suggest::did_you_mean;
 use crate::diagnostic::Diagnostic;
@@ -36,7 +34,7 @@ impl SchemaBuilder<'_> {
         let record = match self.set.schemas.get(&kind) {
             Some(id) => *id,
             None => {
-                let mut fields = IndexMap::new();
+                let mut fields = super::model::FastMap::default();
                 for name in ["kind", "id"] {
                     fields.insert(
                         name.to_string(),

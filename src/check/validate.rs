@@ -82,7 +82,7 @@ pub fn validate(
         return None;
     };
     let mut v = Validator { set, diagnostics };
-    v.record(root, record, "");
+    v.record(root, record, &Path::Root);
     let errors_after = v.diagnostics.iter().filter(|d| d.is_error()).count();
     (errors_after == errors_before).then_some(Valid { kind, id })
 }
@@ -92,16 +92,34 @@ struct Validator<'a> {
     diagnostics: &'a mut Vec<Diagnostic>,
 }
 
-fn join(path: &str, name: &str) -> String {
-    if path.is_empty() {
-        name.to_string()
-    } else {
-        format!("{path}.{name}")
+/// Where a node is in its document (`flows[3].encryption`), made into text
+/// only when a diagnostic needs it: validation itself allocates nothing.
+#[derive(Clone, Copy)]
+enum Path<'p> {
+    Root,
+    Field(&'p Path<'p>, &'p str),
+    Index(&'p Path<'p>, usize),
+}
+
+impl Path<'_> {
+    fn is_root(&self) -> bool {
+        matches!(self, Path::Root)
+    }
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Root => Ok(()),
+            Path::Field(Path::Root, name) => f.write_str(name),
+            Path::Field(parent, name) => write!(f, "{parent}.{name}"),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
     }
 }
 
 impl Validator<'_> {
-    fn wrong_type(&mut self, node: &Node, path: &str, expected: &str) {
+    fn wrong_type(&mut self, node: &Node, path: &Path, expected: &str) {
         let mut d = Diagnostic::error(
             "A305",
             format!("`{path}` must be {expected}, found a {}", node.type_name()),
@@ -122,20 +140,15 @@ impl Validator<'_> {
         self.diagnostics.push(d);
     }
 
-    fn record(&mut self, node: &mut Node, record: RecordId, path: &str) {
+    fn record(&mut self, node: &mut Node, record: RecordId, path: &Path) {
         let Some(schema) = self.set.records.get(record) else {
             return;
         };
         let NodeValue::Map(map) = &mut node.value else {
-            let p = if path.is_empty() {
-                "the document"
+            let shown = if path.is_root() {
+                "the document".to_string()
             } else {
-                path
-            };
-            let shown = if path.is_empty() {
-                p.to_string()
-            } else {
-                format!("`{p}`")
+                format!("`{path}`")
             };
             self.diagnostics.push(
                 Diagnostic::error(
@@ -153,7 +166,7 @@ impl Validator<'_> {
                     .get(name)
                     .map(|n| n.loc())
                     .unwrap_or(node.key.unwrap_or(node.span.start_point()));
-                let what = if path.is_empty() {
+                let what = if path.is_root() {
                     "the document".to_string()
                 } else {
                     format!("`{path}`")
@@ -163,22 +176,21 @@ impl Validator<'_> {
                         .at(at, format!("`{name}` is required here"))
                         .note(format!(
                             "`{}` is a {}",
-                            join(path, name),
+                            Path::Field(path, name),
                             field.ty.describe()
                         )),
                 );
             }
         }
-        let names: Vec<&str> = schema.fields.keys().map(|s| s.as_str()).collect();
         for (name, child) in map.iter_mut() {
-            let child_path = join(path, name);
+            let child_path = Path::Field(path, name);
             match schema.fields.get(&**name) {
                 None => {
                     let key = child.loc();
                     self.diagnostics.push(
                         Diagnostic::warning("A308", format!("unknown field `{child_path}`"))
                             .at(key, "not in the schema")
-                            .suggest(did_you_mean(name, names.iter().copied()))
+                            .suggest(did_you_mean(name, schema.fields.keys().map(|s| s.as_str())))
                             .note("rules cannot read it; a policy `schema` block can declare it"),
                     );
                 }
@@ -191,7 +203,7 @@ impl Validator<'_> {
         }
     }
 
-    fn value(&mut self, node: &mut Node, ty: &FieldTy, path: &str) {
+    fn value(&mut self, node: &mut Node, ty: &FieldTy, path: &Path) {
         match ty {
             FieldTy::String => {
                 if !matches!(node.value, NodeValue::Str(_)) {
@@ -237,7 +249,7 @@ impl Validator<'_> {
                 NodeValue::List(items) => {
                     for (i, item) in items.iter_mut().enumerate() {
                         if item.value != NodeValue::Null {
-                            self.value(item, inner, &format!("{path}[{i}]"));
+                            self.value(item, inner, &Path::Index(path, i));
                         }
                     }
                 }
@@ -247,7 +259,7 @@ impl Validator<'_> {
                 NodeValue::Map(map) => {
                     for (k, item) in map.iter_mut() {
                         if item.value != NodeValue::Null {
-                            self.value(item, inner, &join(path, k));
+                            self.value(item, inner, &Path::Field(path, k));
                         }
                     }
                 }

@@ -96,15 +96,13 @@ impl Writer {
 
     fn document(&mut self, engine: &Engine, io: &mut Io, doc: &crate::CheckedDocument) {
         match &mut self.json {
-            Some(json) => io.write_out(&json.document(&engine.set, &engine.sources, doc)),
+            Some(json) => {
+                let _ = json.document(&engine.set, &engine.sources, doc, &mut io.writer());
+            }
             None => {
                 self.tally.document(doc, &engine.set);
-                io.write_out(&human::document(
-                    &engine.set,
-                    &engine.sources,
-                    doc,
-                    self.color,
-                ));
+                let color = self.color;
+                let _ = human::document(&engine.set, &engine.sources, doc, color, &mut io.writer());
             }
         }
     }

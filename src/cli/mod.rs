@@ -39,15 +39,64 @@ pub struct Io {
 impl Io {
     /// Writes output as it is made (to `out` when streaming).
     pub fn write_out(&mut self, text: &str) {
-        match &mut self.out {
-            Some(out) => {
-                // A closed pipe (`policy check | head`) is not an error of the check.
-                let _ = out.write_all(text.as_bytes());
-            }
-            None => self.stdout.push_str(text),
-        }
+        let _ = std::io::Write::write_all(&mut self.writer(), text.as_bytes());
     }
 
+    /// The output as a writer: `out` when streaming, else `stdout`.
+    pub fn writer(&mut self) -> OutWriter<'_> {
+        OutWriter {
+            io: self,
+            partial: Vec::new(),
+        }
+    }
+}
+
+/// Writes to [`Io::out`], or collects into [`Io::stdout`] (whole characters
+/// only: a character split across two writes waits for its second half).
+pub struct OutWriter<'i> {
+    io: &'i mut Io,
+    partial: Vec<u8>,
+}
+
+impl std::io::Write for OutWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if let Some(out) = &mut self.io.out {
+            // A closed pipe (`policy check | head`) is not an error of the check.
+            let _ = out.write_all(bytes);
+            return Ok(bytes.len());
+        }
+        let text: &[u8] = if self.partial.is_empty() {
+            bytes
+        } else {
+            self.partial.extend_from_slice(bytes);
+            &self.partial
+        };
+        let whole = match std::str::from_utf8(text) {
+            Ok(s) => s.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(_) => text.len(),
+        };
+        let (done, rest) = text.split_at(whole);
+        self.io.stdout.push_str(&String::from_utf8_lossy(done));
+        self.partial = rest.to_vec();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for OutWriter<'_> {
+    fn drop(&mut self) {
+        if !self.partial.is_empty() {
+            let rest = std::mem::take(&mut self.partial);
+            self.io.stdout.push_str(&String::from_utf8_lossy(&rest));
+        }
+    }
+}
+
+impl Io {
     pub fn new(cwd: PathBuf, stdin: Box<dyn Read + Send>) -> Io {
         Io {
             cwd,

@@ -153,7 +153,9 @@ pub fn render(report: &Report, set: &PolicySet, sources: &SourceMap, color: bool
         out.push_str(&diagnostic(sources, d, color));
     }
     for doc in &report.documents {
-        out.push_str(&document(set, sources, doc, color));
+        let mut text = Vec::new();
+        let _ = document(set, sources, doc, color, &mut text);
+        out.push_str(&String::from_utf8_lossy(&text));
     }
     out.push_str(&summary(&Tally::of(report, set)));
     out
@@ -166,16 +168,18 @@ pub fn diagnostic(sources: &SourceMap, d: &Diagnostic, color: bool) -> String {
     out
 }
 
-/// A document's findings, then its verdict line.
+/// Writes a document's findings, then its verdict line.
 pub fn document(
     set: &PolicySet,
     sources: &SourceMap,
     doc: &CheckedDocument,
     color: bool,
-) -> String {
-    let mut out = String::new();
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     for r in super::findings(set, doc) {
-        emit(&mut out, sources, &result_snippet(set, sources, r), color);
+        let mut text = String::new();
+        emit(&mut text, sources, &result_snippet(set, sources, r), color);
+        out.write_all(text.as_bytes())?;
     }
     let count = |keep: fn(Outcome) -> bool| {
         doc.report
@@ -203,14 +207,14 @@ pub fn document(
         .iter()
         .map(|(g, open)| format!(", gate `{g}` {}", if *open { "open" } else { "blocked" }))
         .collect::<String>();
-    out.push_str(&format!(
+    write!(
+        out,
         "{}: {} `{}`: {}{score}{gates} ({passed} passed, {failed} failed, {waived} waived)\n\n",
         doc.path,
         doc.kind,
         doc.id,
         verdict_word(doc.report.verdict),
-    ));
-    out
+    )
 }
 
 /// The last line: how many documents passed, warned and failed.

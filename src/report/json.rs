@@ -134,9 +134,52 @@ pub struct Stream {
 /// Pretty JSON of `value`, its lines after the first indented by `indent`
 /// spaces (it is nested that deep in the whole output).
 fn nested<T: Serialize>(value: &T, indent: usize) -> String {
-    let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
-    // JSON strings hold no raw newline: every newline is between tokens.
-    text.replace('\n', &format!("\n{}", " ".repeat(indent)))
+    let mut out = Vec::new();
+    let _ = write_nested(value, indent, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`nested`], written as it is made.
+fn write_nested<T: Serialize>(
+    value: &T,
+    indent: usize,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut writer = Indented { out, indent };
+    let mut serializer = serde_json::Serializer::with_formatter(
+        &mut writer,
+        serde_json::ser::PrettyFormatter::new(),
+    );
+    value
+        .serialize(&mut serializer)
+        .map_err(std::io::Error::other)
+}
+
+/// Indents every line after the first. JSON strings hold no raw newline, so
+/// every newline written is one between tokens.
+struct Indented<'w> {
+    out: &'w mut dyn std::io::Write,
+    indent: usize,
+}
+
+impl std::io::Write for Indented<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        const SPACES: &[u8] = b"\n                ";
+        let mut rest = bytes;
+        while let Some(i) = rest.iter().position(|&b| b == b'\n') {
+            let (line, tail) = rest.split_at(i);
+            self.out.write_all(line)?;
+            self.out
+                .write_all(SPACES.get(..=self.indent).unwrap_or(b"\n"))?;
+            rest = tail.get(1..).unwrap_or_default();
+        }
+        self.out.write_all(rest)?;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
 impl Stream {
@@ -145,17 +188,18 @@ impl Stream {
         format!("{{\n  \"format\": \"{FORMAT}\",\n  \"documents\": [")
     }
 
-    /// A document, to be written after what came before.
+    /// Writes a document after what came before.
     pub fn document(
         &mut self,
         set: &PolicySet,
         sources: &SourceMap,
         doc: &CheckedDocument,
-    ) -> String {
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
         let separator = if self.tally.documents == 0 { "" } else { "," };
         self.tally.document(doc, set);
-        let out = Output { set, sources };
-        format!("{separator}\n    {}", nested(&DocumentOut(&out, doc), 4))
+        write!(out, "{separator}\n    ")?;
+        write_nested(&DocumentOut(&Output { set, sources }, doc), 4, out)
     }
 
     /// Keeps a diagnostic for the end, located now (its file may be released).
@@ -196,9 +240,11 @@ impl Stream {
 pub fn render(report: &Report, set: &PolicySet, sources: &SourceMap) -> String {
     let mut stream = Stream::default();
     let mut text = stream.start();
+    let mut documents = Vec::new();
     for doc in &report.documents {
-        text.push_str(&stream.document(set, sources, doc));
+        let _ = stream.document(set, sources, doc, &mut documents);
     }
+    text.push_str(&String::from_utf8_lossy(&documents));
     for d in &report.diagnostics {
         stream.diagnostic(sources, d);
     }
