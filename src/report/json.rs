@@ -139,20 +139,25 @@ fn nested<T: Serialize>(value: &T, indent: usize) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// [`nested`], written as it is made.
+/// [`nested`], written as it is made (in blocks: serde writes many small pieces).
 fn write_nested<T: Serialize>(
     value: &T,
     indent: usize,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let mut writer = Indented { out, indent };
+    let mut writer = Indented {
+        out,
+        indent,
+        block: Vec::with_capacity(Indented::BLOCK),
+    };
     let mut serializer = serde_json::Serializer::with_formatter(
         &mut writer,
         serde_json::ser::PrettyFormatter::new(),
     );
     value
         .serialize(&mut serializer)
-        .map_err(std::io::Error::other)
+        .map_err(std::io::Error::other)?;
+    writer.pass_on()
 }
 
 /// Indents every line after the first. JSON strings hold no raw newline, so
@@ -160,24 +165,38 @@ fn write_nested<T: Serialize>(
 struct Indented<'w> {
     out: &'w mut dyn std::io::Write,
     indent: usize,
+    block: Vec<u8>,
+}
+
+impl Indented<'_> {
+    const BLOCK: usize = 1 << 15;
+
+    fn pass_on(&mut self) -> std::io::Result<()> {
+        self.out.write_all(&self.block)?;
+        self.block.clear();
+        Ok(())
+    }
 }
 
 impl std::io::Write for Indented<'_> {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        const SPACES: &[u8] = b"\n                ";
         let mut rest = bytes;
         while let Some(i) = rest.iter().position(|&b| b == b'\n') {
             let (line, tail) = rest.split_at(i);
-            self.out.write_all(line)?;
-            self.out
-                .write_all(SPACES.get(..=self.indent).unwrap_or(b"\n"))?;
+            self.block.extend_from_slice(line);
+            self.block.push(b'\n');
+            self.block.resize(self.block.len() + self.indent, b' ');
             rest = tail.get(1..).unwrap_or_default();
         }
-        self.out.write_all(rest)?;
+        self.block.extend_from_slice(rest);
+        if self.block.len() >= Self::BLOCK {
+            self.pass_on()?;
+        }
         Ok(bytes.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
+        self.pass_on()?;
         self.out.flush()
     }
 }
