@@ -1,11 +1,17 @@
 //! `policy check`: the checker in CI.
 
+use std::io::Write;
+
 use clap::Args;
 
 use super::load::{check_documents, load_documents, load_engine, parse_today, PolicyArgs};
 use super::{Io, OutputFormat};
 use crate::report::{human, json, Report, Tally};
 use crate::Engine;
+
+/// Documents with more results than this are rendered as they are written,
+/// on one thread, rather than held rendered in memory.
+const PRERENDER_RESULTS: usize = 10_000;
 
 #[derive(Args)]
 #[command(
@@ -57,21 +63,37 @@ fn streamed(args: &CheckArgs, mut engine: Engine, today: i32, io: &mut Io) -> i3
         writer.diagnostic(&engine, io, d);
     }
     if let Some(doc) = &policy_document {
-        writer.document(&engine, io, doc);
+        writer.document(&engine, io, doc, None);
     }
-    check_documents(&mut engine, &args.paths, io, today, true, &mut |engine,
-                                                                     io,
-                                                                     (
-        documents,
-        diagnostics,
-    )| {
-        for d in &diagnostics {
-            writer.diagnostic(engine, io, d);
+    let (is_json, color) = (writer.json.is_some(), writer.color);
+    let prerender = move |engine: &Engine, doc: &crate::CheckedDocument| {
+        // A document with a very long output is written as it is made instead.
+        if doc.report.results.len() > PRERENDER_RESULTS {
+            return None;
         }
-        for doc in &documents {
-            writer.document(engine, io, doc);
-        }
-    });
+        let mut out = Vec::new();
+        let _ = if is_json {
+            json::document(&engine.set, &engine.sources, doc, &mut out)
+        } else {
+            human::document(&engine.set, &engine.sources, doc, color, &mut out)
+        };
+        Some(out)
+    };
+    check_documents(
+        &mut engine,
+        &args.paths,
+        io,
+        today,
+        Some(&prerender),
+        &mut |engine, io, outcome| {
+            for d in &outcome.diagnostics {
+                writer.diagnostic(engine, io, d);
+            }
+            for (doc, output) in &outcome.documents {
+                writer.document(engine, io, doc, output.as_deref());
+            }
+        },
+    );
     writer.finish(io, args.strict)
 }
 
@@ -94,17 +116,27 @@ impl Writer {
         }
     }
 
-    fn document(&mut self, engine: &Engine, io: &mut Io, doc: &crate::CheckedDocument) {
-        match &mut self.json {
-            Some(json) => {
-                let _ = json.document(&engine.set, &engine.sources, doc, &mut io.writer());
-            }
-            None => {
+    /// A document, from its `output` when it was rendered already.
+    fn document(
+        &mut self,
+        engine: &Engine,
+        io: &mut Io,
+        doc: &crate::CheckedDocument,
+        output: Option<&[u8]>,
+    ) {
+        let mut out = io.writer();
+        let _ = match (&mut self.json, output) {
+            (Some(json), Some(bytes)) => json.rendered(doc, &engine.set, bytes, &mut out),
+            (Some(json), None) => json.document(&engine.set, &engine.sources, doc, &mut out),
+            (None, Some(bytes)) => {
                 self.tally.document(doc, &engine.set);
-                let color = self.color;
-                let _ = human::document(&engine.set, &engine.sources, doc, color, &mut io.writer());
+                out.write_all(bytes)
             }
-        }
+            (None, None) => {
+                self.tally.document(doc, &engine.set);
+                human::document(&engine.set, &engine.sources, doc, self.color, &mut out)
+            }
+        };
     }
 
     /// Writes the end of the output; returns the exit status.

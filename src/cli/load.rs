@@ -202,6 +202,16 @@ enum Named {
 /// One file's outcome: its documents (checked) and the problems found in it.
 pub type Checked = (Vec<crate::CheckedDocument>, Vec<Diagnostic>);
 
+/// Renders a checked document on the thread that checked it (output is made
+/// on every core); `None` leaves it to the caller.
+pub type Prerender<'r> = &'r (dyn Fn(&Engine, &crate::CheckedDocument) -> Option<Vec<u8>> + Sync);
+
+/// A file's outcome with each document's output, if it was made already.
+pub struct Outcome {
+    pub documents: Vec<(crate::CheckedDocument, Option<Vec<u8>>)>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
 /// Reads, validates and evaluates the documents under `paths` into `report`.
 pub fn load_documents(
     engine: &mut Engine,
@@ -210,35 +220,37 @@ pub fn load_documents(
     today: i32,
     report: &mut Report,
 ) {
-    check_documents(engine, paths, io, today, false, &mut |_,
-                                                           _,
-                                                           (
-        documents,
-        diagnostics,
-    )| {
+    check_documents(engine, paths, io, today, None, &mut |_, _, outcome| {
+        let documents = outcome.documents.into_iter().map(|(d, _)| d);
         report.documents.extend(documents);
-        report.diagnostics.extend(diagnostics);
+        report.diagnostics.extend(outcome.diagnostics);
     });
 }
 
 /// Files read and checked together; a batch is checked on every core, then
-/// handed on and dropped, so a run over ten thousand files holds a few dozen.
-const BATCH_FILES_PER_CORE: usize = 16;
+/// handed on and dropped, so a run over ten thousand files holds a few hundred.
+const BATCH_FILES_PER_CORE: usize = 128;
 /// A batch also ends once it has read this much text.
 const BATCH_BYTES: usize = 32 * 1024 * 1024;
 
 /// Reads, validates and evaluates the documents under `paths`, a batch of
 /// files at a time, and hands each file's outcome to `each` in the order the
 /// paths name them. Diagnostics about paths that hold nothing come first.
-/// With `release`, a file's text is dropped once `each` has seen it.
+/// With `prerender`, documents are also rendered where they are checked, and
+/// a file's text is dropped once `each` has seen it (the output is streamed).
 pub fn check_documents(
     engine: &mut Engine,
     paths: &[String],
     io: &mut Io,
     today: i32,
-    release: bool,
-    each: &mut dyn FnMut(&mut Engine, &mut Io, Checked),
+    prerender: Option<Prerender<'_>>,
+    each: &mut dyn FnMut(&mut Engine, &mut Io, Outcome),
 ) {
+    let release = prerender.is_some();
+    let nothing = |diagnostics: Vec<Diagnostic>| Outcome {
+        documents: Vec::new(),
+        diagnostics,
+    };
     let mut named = Vec::new();
     for given in paths {
         if given == "-" {
@@ -253,7 +265,7 @@ pub fn check_documents(
                         "`{given}` holds no .yaml, .yml or .json file: nothing was checked there"
                     ),
                 );
-                each(engine, io, (Vec::new(), vec![d]));
+                each(engine, io, nothing(vec![d]));
             }
             Ok(found) => named.extend(found.into_iter().map(Named::File)),
             Err(d) => named.push(Named::Problem(given.clone(), d)),
@@ -303,10 +315,11 @@ pub fn check_documents(
                 Slot::Done(_) => None,
             })
             .collect();
-        let mut checked = check_in_parallel(engine, &jobs, today, io, &progress).into_iter();
+        let mut checked =
+            check_in_parallel(engine, &jobs, today, io, &progress, prerender).into_iter();
         for slot in slots {
             match slot {
-                Slot::Done(diagnostics) => each(engine, io, (Vec::new(), diagnostics)),
+                Slot::Done(diagnostics) => each(engine, io, nothing(diagnostics)),
                 Slot::Job(job) => {
                     if let Some(outcome) = checked.next() {
                         let outcome = outcome.unwrap_or_else(|| {
@@ -317,7 +330,7 @@ pub fn check_documents(
                                     "`{name}` has no `kind` or `id`: not an Accord document, skipped"
                                 ),
                             );
-                            (Vec::new(), vec![d])
+                            nothing(vec![d])
                         });
                         each(engine, io, outcome);
                     }
@@ -392,45 +405,57 @@ impl Progress {
 /// The checker recurses over nested input (bounded by `limits`).
 const WORKER_STACK: usize = 64 * 1024 * 1024;
 
-/// Checks files on every core; the results come back in the order given.
+/// Checks files on every core, each worker taking the next file when it is
+/// done with one (a large manifest does not hold up the questionnaires); the
+/// outcomes come back in the order given.
 fn check_in_parallel(
     engine: &Engine,
     jobs: &[Job],
     today: i32,
     io: &mut Io,
     progress: &Progress,
-) -> Vec<Option<Checked>> {
+    prerender: Option<Prerender<'_>>,
+) -> Vec<Option<Outcome>> {
+    let run = |job: &Job| {
+        let outcome = job
+            .run(engine, today)
+            .map(|(documents, diagnostics)| Outcome {
+                documents: documents
+                    .into_iter()
+                    .map(|d| {
+                        let output = prerender.and_then(|render| render(engine, &d));
+                        (d, output)
+                    })
+                    .collect(),
+                diagnostics,
+            });
+        progress.done.fetch_add(1, Ordering::Relaxed);
+        outcome
+    };
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .min(jobs.len())
         .max(1);
     if workers == 1 {
-        return jobs
-            .iter()
-            .map(|job| {
-                let r = job.run(engine, today);
-                progress.done.fetch_add(1, Ordering::Relaxed);
-                r
-            })
-            .collect();
+        return jobs.iter().map(run).collect();
     }
-    let chunk = jobs.len().div_ceil(workers);
-    let results: Vec<Vec<Option<Checked>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .chunks(chunk)
-            .map(|part| {
+    let next = AtomicUsize::new(0);
+    let worker = || {
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(job) = jobs.get(i) else { break };
+            mine.push((i, run(job)));
+        }
+        mine
+    };
+    let mut results: Vec<(usize, Option<Outcome>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
                 std::thread::Builder::new()
                     .stack_size(WORKER_STACK)
-                    .spawn_scoped(scope, move || {
-                        part.iter()
-                            .map(|job| {
-                                let r = job.run(engine, today);
-                                progress.done.fetch_add(1, Ordering::Relaxed);
-                                r
-                            })
-                            .collect::<Vec<_>>()
-                    })
+                    .spawn_scoped(scope, worker)
             })
             .collect();
         loop {
@@ -445,13 +470,21 @@ fn check_in_parallel(
         }
         handles
             .into_iter()
-            .map(|h| match h {
+            .flat_map(|h| match h {
                 Ok(h) => h.join().unwrap_or_default(),
                 Err(_) => Vec::new(),
             })
             .collect()
     });
-    results.into_iter().flatten().collect()
+    results.sort_by_key(|(i, _)| *i);
+    let mut results = results.into_iter().peekable();
+    // A worker that could not start leaves its files to this thread.
+    (0..jobs.len())
+        .map(|i| match results.next_if(|(at, _)| *at == i) {
+            Some((_, outcome)) => outcome,
+            None => jobs.get(i).and_then(run),
+        })
+        .collect()
 }
 
 fn prepare_file(engine: &mut Engine, f: &super::files::Found) -> Slot {

@@ -145,60 +145,124 @@ fn write_nested<T: Serialize>(
     indent: usize,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let mut writer = Indented {
-        out,
-        indent,
-        block: Vec::with_capacity(Indented::BLOCK),
+    let mut block = std::io::BufWriter::with_capacity(1 << 15, out);
+    let formatter = Nested {
+        depth: indent / 2,
+        has_value: false,
     };
-    let mut serializer = serde_json::Serializer::with_formatter(
-        &mut writer,
-        serde_json::ser::PrettyFormatter::new(),
-    );
+    let mut serializer = serde_json::Serializer::with_formatter(&mut block, formatter);
     value
         .serialize(&mut serializer)
         .map_err(std::io::Error::other)?;
-    writer.pass_on()
+    std::io::Write::flush(&mut block)
 }
 
-/// Indents every line after the first. JSON strings hold no raw newline, so
-/// every newline written is one between tokens.
-struct Indented<'w> {
-    out: &'w mut dyn std::io::Write,
-    indent: usize,
-    block: Vec<u8>,
+/// Pretty JSON (two spaces a level, as `serde_json::to_string_pretty`) of a
+/// value that sits `depth` levels deep in the whole output.
+struct Nested {
+    depth: usize,
+    has_value: bool,
 }
 
-impl Indented<'_> {
-    const BLOCK: usize = 1 << 15;
+impl Nested {
+    fn line<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+        const SPACES: &[u8] = &[b' '; 64];
+        w.write_all(b"\n")?;
+        let mut left = self.depth * 2;
+        while left > 0 {
+            let n = left.min(SPACES.len());
+            w.write_all(SPACES.get(..n).unwrap_or_default())?;
+            left -= n;
+        }
+        Ok(())
+    }
 
-    fn pass_on(&mut self) -> std::io::Result<()> {
-        self.out.write_all(&self.block)?;
-        self.block.clear();
+    fn open<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        bracket: &[u8],
+    ) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        bracket: &[u8],
+    ) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.line(w)?;
+        }
+        w.write_all(bracket)
+    }
+
+    fn item<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.line(w)
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
         Ok(())
     }
 }
 
-impl std::io::Write for Indented<'_> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let mut rest = bytes;
-        while let Some(i) = rest.iter().position(|&b| b == b'\n') {
-            let (line, tail) = rest.split_at(i);
-            self.block.extend_from_slice(line);
-            self.block.push(b'\n');
-            self.block.resize(self.block.len() + self.indent, b' ');
-            rest = tail.get(1..).unwrap_or_default();
-        }
-        self.block.extend_from_slice(rest);
-        if self.block.len() >= Self::BLOCK {
-            self.pass_on()?;
-        }
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.pass_on()?;
-        self.out.flush()
-    }
+/// One document of the `documents` list, as [`Stream`] writes it.
+pub fn document(
+    set: &PolicySet,
+    sources: &SourceMap,
+    doc: &CheckedDocument,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    write_nested(&DocumentOut(&Output { set, sources }, doc), 4, out)
 }
 
 impl Stream {
@@ -218,7 +282,21 @@ impl Stream {
         let separator = if self.tally.documents == 0 { "" } else { "," };
         self.tally.document(doc, set);
         write!(out, "{separator}\n    ")?;
-        write_nested(&DocumentOut(&Output { set, sources }, doc), 4, out)
+        document(set, sources, doc, out)
+    }
+
+    /// Writes a document already rendered by [`document`].
+    pub fn rendered(
+        &mut self,
+        doc: &CheckedDocument,
+        set: &PolicySet,
+        output: &[u8],
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        let separator = if self.tally.documents == 0 { "" } else { "," };
+        self.tally.document(doc, set);
+        write!(out, "{separator}\n    ")?;
+        out.write_all(output)
     }
 
     /// Keeps a diagnostic for the end, located now (its file may be released).
