@@ -182,7 +182,7 @@ fn count_fails(engine: &Engine, results: &[accord::eval::RuleResult], counts: &m
     for r in results.iter().filter(|r| r.outcome == Outcome::Fail) {
         *counts
             .by_rule
-            .entry(source_info(&engine.set, r.source).id)
+            .entry(source_info(&engine.set, r.source).id.into_owned())
             .or_default() += 1;
     }
 }

@@ -296,7 +296,7 @@ pub struct PolicySet {
     pub name: Option<String>,
     pub title: Option<String>,
     pub decls: Vec<Decl>,
-    pub by_kind: IndexMap<DeclKind, FastMap<String, DeclId>>,
+    pub by_kind: FastMap<DeclKind, FastMap<String, DeclId>>,
     pub records: Vec<Record>,
     /// Document kinds and the record of their top level.
     pub schemas: IndexMap<String, RecordId>,

@@ -151,7 +151,7 @@ fn run_test(
     };
     for r in &doc.report.results {
         if r.outcome != Outcome::NotApplicable {
-            exercised.insert(source_info(&engine.set, r.source).id);
+            exercised.insert(source_info(&engine.set, r.source).id.into_owned());
         }
     }
     for (what, arg, _) in &test.expectations {

@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use super::value::{display, Value};
+use super::value::{display, Items, Value};
 use crate::check::ir::{Builtin, Expr, ExprKind, InterpPart};
 use crate::check::model::{Const, DeclKind, PolicySet};
 use crate::check::words::WordSet;
@@ -173,11 +173,11 @@ impl<'a> Evaluator<'a> {
                         }
                     }
                 }
-                Value::Str(Rc::from(out))
+                Value::Str(out.into())
             }
-            ExprKind::List(items) => {
-                Value::List(Rc::new(items.iter().map(|i| self.eval(i, env)).collect()))
-            }
+            ExprKind::List(items) => Value::List(Items::made(
+                items.iter().map(|i| self.eval(i, env)).collect(),
+            )),
             ExprKind::Local(slot) => {
                 let v = env
                     .get(*slot)
@@ -317,7 +317,7 @@ impl<'a> Evaluator<'a> {
                     }
                     out.push(self.eval(element, env));
                 }
-                Value::List(Rc::new(out))
+                Value::List(Items::made(out))
             }
             ExprKind::Builtin(b, args) => self.builtin(*b, args, env, e.span),
             ExprKind::CallFn { instance, args } => {
@@ -452,7 +452,6 @@ impl<'a> Evaluator<'a> {
             Value::List(items) => match index.as_num() {
                 Some(n) if n >= 0.0 && n.fract() == 0.0 => items
                     .get(n as usize)
-                    .cloned()
                     .unwrap_or_else(|| Value::missing(path, Span::Synthetic)),
                 _ => Value::missing(path, Span::Synthetic),
             },
@@ -468,7 +467,7 @@ impl<'a> Evaluator<'a> {
     pub fn items(&self, v: &Value<'a>, list: &Expr) -> Result<Vec<Value<'a>>, Value<'a>> {
         match v {
             Value::Missing(_) => Err(v.clone()),
-            Value::List(items) => Ok(items.as_ref().clone()),
+            Value::List(items) => Ok(items.to_vec()),
             Value::Node(node) => match &node.value {
                 NodeValue::List(items) => Ok(items
                     .iter()
@@ -628,7 +627,7 @@ impl<'a> Evaluator<'a> {
     /// The elements of a list value or a document list (null elements missing).
     fn list_elements(&self, v: &Value<'a>) -> Option<Vec<Value<'a>>> {
         match v {
-            Value::List(items) => Some(items.as_ref().clone()),
+            Value::List(items) => Some(items.to_vec()),
             Value::Node(Node {
                 value: NodeValue::List(items),
                 ..
@@ -793,13 +792,28 @@ impl<'a> Evaluator<'a> {
             }) => return Value::Bool(item.as_text(self.set).is_some_and(|k| map.contains_key(k))),
             _ => {}
         }
-        let items = match self.items(container, container_expr) {
-            Ok(items) => items,
-            Err(m) => return m,
+        // Lists are searched where they are, not copied.
+        let list: Box<dyn Iterator<Item = Value<'a>> + '_> = match container {
+            Value::List(items) => Box::new(items.iter()),
+            Value::Node(Node {
+                value: NodeValue::List(items),
+                ..
+            }) => Box::new(items.iter().enumerate().map(|(i, item)| {
+                if item.value == NodeValue::Null {
+                    let path = format!("{}[{i}]", source_path(container_expr));
+                    Value::missing(path, item.loc())
+                } else {
+                    Value::Node(item)
+                }
+            })),
+            _ => match self.items(container, container_expr) {
+                Ok(items) => Box::new(items.into_iter()),
+                Err(m) => return m,
+            },
         };
         let mut missing = None;
-        for candidate in &items {
-            match self.equal(candidate, item) {
+        for candidate in list {
+            match self.equal(&candidate, item) {
                 Ok(true) => return Value::Bool(true),
                 Ok(false) => {}
                 Err(m) => {
@@ -901,11 +915,14 @@ impl<'a> Evaluator<'a> {
                 },
             },
             Builtin::Lower | Builtin::Upper => match first.as_text(self.set) {
-                Some(s) => Value::Str(Rc::from(if b == Builtin::Lower {
-                    s.to_lowercase()
-                } else {
-                    s.to_uppercase()
-                })),
+                Some(s) => Value::Str(
+                    if b == Builtin::Lower {
+                        s.to_lowercase()
+                    } else {
+                        s.to_uppercase()
+                    }
+                    .into(),
+                ),
                 None => bad(),
             },
             Builtin::StartsWith | Builtin::EndsWith => {

@@ -85,7 +85,8 @@ pub struct DocumentReport {
 
 /// What a result is about: id, level, title and where it is declared.
 pub struct SourceInfo<'a> {
-    pub id: String,
+    /// Borrowed for rules; made for metrics and waivers.
+    pub id: std::borrow::Cow<'a, str>,
     pub level: Level,
     pub title: Option<&'a str>,
     pub span: Span,
@@ -96,7 +97,7 @@ pub fn source_info(set: &PolicySet, source: Source) -> SourceInfo<'_> {
     match source {
         Source::Rule(i) => match set.rules.get(i) {
             Some(r) => SourceInfo {
-                id: r.id.clone(),
+                id: r.id.as_str().into(),
                 level: r.level,
                 title: r.title.as_deref(),
                 span: r.span,
@@ -114,7 +115,7 @@ pub fn source_info(set: &PolicySet, source: Source) -> SourceInfo<'_> {
             let target = set.metric_targets.get(i);
             let decl = target.and_then(|t| set.decl(t.decl));
             SourceInfo {
-                id: format!("metric.{}", decl.map(|d| d.name.as_str()).unwrap_or("?")),
+                id: format!("metric.{}", decl.map(|d| d.name.as_str()).unwrap_or("?")).into(),
                 level: Level::Should,
                 title: decl.and_then(|d| d.title.as_deref()),
                 span: target.map(|t| t.span).unwrap_or(Span::Synthetic),
@@ -124,7 +125,7 @@ pub fn source_info(set: &PolicySet, source: Source) -> SourceInfo<'_> {
         Source::Waiver(i) => {
             let w = set.waivers.get(i);
             SourceInfo {
-                id: format!("waiver.{}", w.map(|w| w.name.as_str()).unwrap_or("?")),
+                id: format!("waiver.{}", w.map(|w| w.name.as_str()).unwrap_or("?")).into(),
                 level: Level::Must,
                 title: w
                     .and_then(|w| set.decl(w.decl))

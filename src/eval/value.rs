@@ -24,16 +24,84 @@ pub enum Value<'a> {
     Missing(Rc<Missing>),
     Bool(bool),
     Num(f64),
-    Str(Rc<str>),
+    Str(Text<'a>),
     Date(i32),
     Dur(i64),
     Word(WordSet, u8),
-    List(Rc<Vec<Value<'a>>>),
+    List(Items<'a>),
     Node(&'a Node),
     /// A declaration; `origin` is the document value that named it, if any.
     Decl(DeclId, Span),
     Collection(DeclKind),
     PolicyInput,
+}
+
+/// A string value: made while evaluating, or one of the policy's own
+/// (borrowed: a constant costs nothing to evaluate).
+#[derive(Clone, Debug)]
+pub enum Text<'a> {
+    Made(Rc<str>),
+    Policy(&'a str),
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            Text::Made(s) => s,
+            Text::Policy(s) => s,
+        }
+    }
+}
+
+impl From<String> for Text<'_> {
+    fn from(s: String) -> Self {
+        Text::Made(Rc::from(s))
+    }
+}
+
+/// A list value: made while evaluating, or a constant list of the policy
+/// (its elements made into values only when they are read).
+#[derive(Clone, Debug)]
+pub enum Items<'a> {
+    Made(Rc<Vec<Value<'a>>>),
+    Policy(&'a [Const]),
+}
+
+impl<'a> Items<'a> {
+    pub fn made(values: Vec<Value<'a>>) -> Items<'a> {
+        Items::Made(Rc::new(values))
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Items::Made(v) => v.len(),
+            Items::Policy(c) => c.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, i: usize) -> Option<Value<'a>> {
+        match self {
+            Items::Made(v) => v.get(i).cloned(),
+            Items::Policy(c) => c.get(i).map(Value::from_const),
+        }
+    }
+
+    pub fn to_vec(&self) -> Vec<Value<'a>> {
+        match self {
+            Items::Made(v) => v.as_ref().clone(),
+            Items::Policy(c) => c.iter().map(Value::from_const).collect(),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Value<'a>> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
 }
 
 impl<'a> Value<'a> {
@@ -58,18 +126,16 @@ impl<'a> Value<'a> {
         matches!(self, Value::Missing(_))
     }
 
-    pub fn from_const(c: &Const) -> Value<'a> {
+    pub fn from_const(c: &'a Const) -> Value<'a> {
         match c {
             Const::Bool(b) => Value::Bool(*b),
             Const::Num(n) => Value::Num(*n),
-            Const::Str(s) => Value::Str(Rc::from(s.as_str())),
+            Const::Str(s) => Value::Str(Text::Policy(s)),
             Const::Date(d) => Value::Date(*d),
             Const::Dur(d) => Value::Dur(*d),
             Const::Word(set, i) => Value::Word(*set, *i),
             Const::Decl(id) => Value::Decl(*id, Span::Synthetic),
-            Const::List(items) => {
-                Value::List(Rc::new(items.iter().map(Value::from_const).collect()))
-            }
+            Const::List(items) => Value::List(Items::Policy(items)),
         }
     }
 
@@ -112,7 +178,7 @@ impl<'a> Value<'a> {
     /// The text of a string-like value: strings, words, declarations' names.
     pub fn as_text<'s>(&'s self, set: &'s PolicySet) -> Option<&'s str> {
         match self {
-            Value::Str(s) => Some(s),
+            Value::Str(s) => Some(&**s),
             Value::Node(Node {
                 value: NodeValue::Str(s),
                 ..
@@ -151,7 +217,7 @@ pub fn display(value: &Value<'_>, set: &PolicySet) -> String {
             "[{}]",
             items
                 .iter()
-                .map(|v| display(v, set))
+                .map(|v| display(&v, set))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),

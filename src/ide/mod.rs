@@ -357,7 +357,7 @@ impl Workspace {
                     diags.push(Diag {
                         range: visible(text, range.start..end.max(range.start)),
                         severity: sev,
-                        code: info.id.clone(),
+                        code: info.id.to_string(),
                         message: format!(
                             "{}{outcome}: {}",
                             info.title.unwrap_or(&info.id),

@@ -66,7 +66,7 @@ fn result_command(
         (Some(t), Some(n)) => format!("{t} ({}, {n})", info.id),
         (Some(t), None) => format!("{t} ({})", info.id),
         (None, Some(n)) => format!("{} ({n})", info.id),
-        (None, None) => info.id.clone(),
+        (None, None) => info.id.to_string(),
     };
     let (kind, title, message) = match r.outcome {
         Outcome::Pass | Outcome::NotApplicable => return None,

@@ -272,11 +272,13 @@ pub fn render(report: &Report, set: &PolicySet, sources: &SourceMap) -> String {
         // A rule with several results in one document: `ID #1`, `ID #2`, ...
         let mut per_rule: HashMap<String, usize> = HashMap::new();
         for r in results {
-            *per_rule.entry(source_info(set, r.source).id).or_default() += 1;
+            *per_rule
+                .entry(source_info(set, r.source).id.into_owned())
+                .or_default() += 1;
         }
         let mut seen: HashMap<String, usize> = HashMap::new();
         for r in results {
-            let id = source_info(set, r.source).id;
+            let id = source_info(set, r.source).id.into_owned();
             let name = if per_rule.get(&id).copied().unwrap_or(0) > 1 {
                 let n = seen.entry(id.clone()).or_default();
                 *n += 1;

@@ -124,7 +124,7 @@ fn descriptors(report: &Report, set: &PolicySet) -> IndexMap<String, Value> {
     let mut out: IndexMap<String, Value> = IndexMap::new();
     let mut add = |source: Source| {
         let info = source_info(set, source);
-        if out.contains_key(&info.id) {
+        if out.contains_key(&*info.id) {
             return;
         }
         let mut d = Map::new();
@@ -151,7 +151,7 @@ fn descriptors(report: &Report, set: &PolicySet) -> IndexMap<String, Value> {
         let mut props = Map::new();
         props.insert("level".into(), json!(info.level.word()));
         d.insert("properties".into(), Value::Object(props));
-        out.insert(info.id.clone(), Value::Object(d));
+        out.insert(info.id.to_string(), Value::Object(d));
     };
     for i in 0..set.rules.len() {
         add(Source::Rule(i));
@@ -177,7 +177,7 @@ fn result(
     let info = source_info(set, r.source);
     let mut out = Map::new();
     out.insert("ruleId".into(), json!(info.id));
-    if let Some(index) = rules.get_index_of(&info.id) {
+    if let Some(index) = rules.get_index_of(&*info.id) {
         out.insert("ruleIndex".into(), json!(index));
     }
     // An indeterminate result counts as a failure: SARIF's "open" would force level "none".
