@@ -159,9 +159,9 @@ impl Validator<'_> {
             );
             return;
         };
-        for (name, field) in &schema.fields {
+        for (name, field) in schema.fields.iter().filter(|(_, f)| !f.optional) {
             let present = map.get(name).is_some_and(|n| n.value != NodeValue::Null);
-            if !field.optional && !present {
+            if !present {
                 let at = map
                     .get(name)
                     .map(|n| n.loc())
