@@ -33,10 +33,16 @@ pub struct CheckArgs {
     /// The date `today()` returns, for reproducible runs
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_today)]
     pub today: Option<i32>,
+    /// Threads that check documents (default: one a core); the output is the same whatever the number
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
 }
 
 pub fn run(args: CheckArgs, io: &mut Io) -> i32 {
     let today = args.today.unwrap_or_else(crate::time::today_utc);
+    if let Some(jobs) = args.jobs {
+        io.jobs = Some(usize::from(jobs));
+    }
     let engine = load_engine(&args.policies.policy, io);
     match args.format {
         OutputFormat::Human | OutputFormat::Json => streamed(&args, engine, today, io),

@@ -271,9 +271,7 @@ pub fn check_documents(
             Err(d) => named.push(Named::Problem(given.clone(), d)),
         }
     }
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
+    let cores = workers(io);
     let progress = Progress {
         total: named.len(),
         done: AtomicUsize::new(0),
@@ -402,6 +400,15 @@ impl Progress {
     }
 }
 
+/// How many threads check documents: `--jobs`, else one a core.
+fn workers(io: &Io) -> usize {
+    io.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
+}
+
 /// The checker recurses over nested input (bounded by `limits`).
 const WORKER_STACK: usize = 64 * 1024 * 1024;
 
@@ -432,11 +439,7 @@ fn check_in_parallel(
         progress.done.fetch_add(1, Ordering::Relaxed);
         outcome
     };
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(jobs.len())
-        .max(1);
+    let workers = workers(io).min(jobs.len()).max(1);
     if workers == 1 {
         return jobs.iter().map(run).collect();
     }

@@ -34,6 +34,8 @@ pub struct Io {
     pub progress: Option<Box<dyn std::io::Write + Send>>,
     /// The file GitHub Actions reads a job summary from (`GITHUB_STEP_SUMMARY`).
     pub step_summary: Option<PathBuf>,
+    /// Threads that check documents (`--jobs`); `None`: one a core.
+    pub jobs: Option<usize>,
 }
 
 impl Io {
@@ -107,6 +109,7 @@ impl Io {
             color: false,
             progress: None,
             step_summary: None,
+            jobs: None,
         }
     }
 }
