@@ -31,6 +31,8 @@ pub struct Engine {
     pub set: PolicySet,
     /// Errors and warnings of the policy set.
     pub diagnostics: Vec<Diagnostic>,
+    /// The limits documents are read and evaluated within.
+    pub limits: limits::Limits,
 }
 
 /// One evaluated document.
@@ -57,6 +59,7 @@ impl Engine {
             sources,
             set,
             diagnostics,
+            limits: limits::Limits::default(),
         }
     }
 
@@ -73,6 +76,7 @@ impl Engine {
             sources,
             set,
             diagnostics,
+            limits: limits::Limits::default(),
         }
     }
 
@@ -99,7 +103,8 @@ impl Engine {
         file: FileId,
         format: input::Format,
     ) -> (Vec<(input::Node, check::validate::Valid)>, Vec<Diagnostic>) {
-        let (documents, diagnostics) = input::load(&self.sources, file, format);
+        let (documents, diagnostics) =
+            input::load_limited(&self.sources, file, format, &self.limits);
         self.validate(file, documents, diagnostics)
     }
 
@@ -162,7 +167,8 @@ impl Engine {
         format: input::Format,
         today: i32,
     ) -> (Vec<CheckedDocument>, Vec<Diagnostic>) {
-        let (documents, diagnostics) = input::load(&self.sources, file, format);
+        let (documents, diagnostics) =
+            input::load_limited(&self.sources, file, format, &self.limits);
         self.evaluate(file, documents, diagnostics, today)
     }
 
@@ -175,7 +181,8 @@ impl Engine {
         format: input::Format,
         today: i32,
     ) -> Option<(Vec<CheckedDocument>, Vec<Diagnostic>)> {
-        let (documents, diagnostics) = input::load(&self.sources, file, format);
+        let (documents, diagnostics) =
+            input::load_limited(&self.sources, file, format, &self.limits);
         let ours = documents.is_empty()
             || documents
                 .iter()
@@ -190,31 +197,46 @@ impl Engine {
         diagnostics: Vec<Diagnostic>,
         today: i32,
     ) -> (Vec<CheckedDocument>, Vec<Diagnostic>) {
-        let (documents, diagnostics) = self.validate(file, documents, diagnostics);
+        let (documents, mut diagnostics) = self.validate(file, documents, diagnostics);
         if !self.is_valid() {
             return (Vec::new(), diagnostics);
         }
         let name = self.sources.name(file);
-        let checked = documents
-            .into_iter()
-            .map(|(root, valid)| {
-                let report = eval::evaluate_document(
-                    &self.set,
-                    &self.sources,
-                    &root,
-                    &valid.kind,
-                    &valid.id,
-                    today,
+        let mut checked = Vec::new();
+        for (root, valid) in documents {
+            let report = eval::rules::evaluate_document_within(
+                &self.set,
+                &self.sources,
+                &root,
+                &valid.kind,
+                &valid.id,
+                today,
+                self.limits.eval_steps,
+            );
+            let start = root.span.start_point();
+            if report.stopped {
+                // Results of an evaluation cut short could pass what should fail.
+                diagnostics.push(
+                    Diagnostic::error(
+                        "A314",
+                        format!(
+                            "evaluating `{}` took more than {} steps: it was stopped",
+                            valid.id, self.limits.eval_steps
+                        ),
+                    )
+                    .at(start, "this document")
+                    .note("help: raise the limit with `--max-steps`, or look for a rule that loops over a long list inside another loop"),
                 );
-                CheckedDocument {
-                    path: name.to_string(),
-                    kind: valid.kind,
-                    id: valid.id,
-                    start: root.span.start_point(),
-                    report,
-                }
-            })
-            .collect();
+                continue;
+            }
+            checked.push(CheckedDocument {
+                path: name.to_string(),
+                kind: valid.kind,
+                id: valid.id,
+                start,
+                report,
+            });
+        }
         (checked, diagnostics)
     }
 

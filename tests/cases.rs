@@ -2,6 +2,8 @@
 //! `tests/README.md` for the format). All cases run; failures are reported
 //! together at the end.
 
+mod audit;
+mod hostile;
 mod lsp;
 
 use std::path::{Path, PathBuf};

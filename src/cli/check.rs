@@ -4,7 +4,10 @@ use std::io::Write;
 
 use clap::Args;
 
-use super::load::{check_documents, load_documents, load_engine, parse_today, PolicyArgs};
+use super::decision_log::DecisionLog;
+use super::load::{
+    check_documents, load_documents, load_engine, parse_today, LimitArgs, PolicyArgs,
+};
 use super::{Io, OutputFormat};
 use crate::report::{human, json, Report, Tally};
 use crate::Engine;
@@ -24,6 +27,8 @@ pub struct CheckArgs {
     pub paths: Vec<String>,
     #[command(flatten)]
     pub policies: PolicyArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Output format
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
@@ -33,6 +38,9 @@ pub struct CheckArgs {
     /// The date `today()` returns, for reproducible runs
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_today)]
     pub today: Option<i32>,
+    /// Append one hash-chained JSON line per checked document to FILE (`policy log verify FILE` checks it)
+    #[arg(long, value_name = "FILE")]
+    pub decision_log: Option<String>,
     /// Threads that check documents (default: one a core); the output is the same whatever the number
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
@@ -43,18 +51,63 @@ pub fn run(args: CheckArgs, io: &mut Io) -> i32 {
     if let Some(jobs) = args.jobs {
         io.jobs = Some(usize::from(jobs));
     }
-    let engine = load_engine(&args.policies.policy, io);
-    match args.format {
-        OutputFormat::Human | OutputFormat::Json => streamed(&args, engine, today, io),
+    let mut engine = load_engine(&args.policies.policy, io);
+    engine.limits = args.limits.limits();
+    let log = match &args.decision_log {
+        Some(file) => match DecisionLog::open(&io.cwd.join(file), &engine) {
+            Ok(log) => Some(log),
+            Err(e) => {
+                io.stderr.push_str(&format!("error: {e}\n"));
+                return 2;
+            }
+        },
+        None => None,
+    };
+    let mut audit = Audit { log, failed: None };
+    let code = match args.format {
+        OutputFormat::Human | OutputFormat::Json => streamed(&args, engine, today, io, &mut audit),
         OutputFormat::Sarif | OutputFormat::Junit | OutputFormat::Github => {
-            collected(&args, engine, today, io)
+            collected(&args, engine, today, io, &mut audit)
+        }
+    };
+    match audit.failed {
+        // A decision that could not be logged must not pass as logged.
+        Some(e) => {
+            io.stderr.push_str(&format!(
+                "error: cannot write the decision log: {}\n",
+                super::files::io_reason(&e)
+            ));
+            2
+        }
+        None => code,
+    }
+}
+
+/// The decision log of a run, if one was asked for.
+struct Audit {
+    log: Option<DecisionLog>,
+    failed: Option<std::io::Error>,
+}
+
+impl Audit {
+    fn record(&mut self, engine: &Engine, doc: &crate::CheckedDocument) {
+        if let (Some(log), None) = (&mut self.log, &self.failed) {
+            if let Err(e) = log.record(engine, doc) {
+                self.failed = Some(e);
+            }
         }
     }
 }
 
 /// The human and JSON outputs are written a document at a time, and each
 /// document is forgotten once written: memory stays that of the largest one.
-fn streamed(args: &CheckArgs, mut engine: Engine, today: i32, io: &mut Io) -> i32 {
+fn streamed(
+    args: &CheckArgs,
+    mut engine: Engine,
+    today: i32,
+    io: &mut Io,
+    audit: &mut Audit,
+) -> i32 {
     let mut writer = Writer {
         json: (args.format == OutputFormat::Json).then(json::Stream::default),
         tally: Tally::default(),
@@ -69,6 +122,7 @@ fn streamed(args: &CheckArgs, mut engine: Engine, today: i32, io: &mut Io) -> i3
         writer.diagnostic(&engine, io, d);
     }
     if let Some(doc) = &policy_document {
+        audit.record(&engine, doc);
         writer.document(&engine, io, doc, None);
     }
     let (is_json, color) = (writer.json.is_some(), writer.color);
@@ -96,6 +150,7 @@ fn streamed(args: &CheckArgs, mut engine: Engine, today: i32, io: &mut Io) -> i3
                 writer.diagnostic(engine, io, d);
             }
             for (doc, output) in &outcome.documents {
+                audit.record(engine, doc);
                 writer.document(engine, io, doc, output.as_deref());
             }
         },
@@ -161,7 +216,13 @@ impl Writer {
 }
 
 /// SARIF, JUnit and GitHub outputs are made from the whole run.
-fn collected(args: &CheckArgs, mut engine: Engine, today: i32, io: &mut Io) -> i32 {
+fn collected(
+    args: &CheckArgs,
+    mut engine: Engine,
+    today: i32,
+    io: &mut Io,
+    audit: &mut Audit,
+) -> i32 {
     let mut report = Report {
         documents: Vec::new(),
         diagnostics: engine.diagnostics.clone(),
@@ -170,6 +231,9 @@ fn collected(args: &CheckArgs, mut engine: Engine, today: i32, io: &mut Io) -> i
         report.documents.push(doc);
     }
     load_documents(&mut engine, &args.paths, io, today, &mut report);
+    for doc in &report.documents {
+        audit.record(&engine, doc);
+    }
     let output = match args.format {
         OutputFormat::Sarif => crate::report::sarif::render(&report, &engine.set, &engine.sources),
         OutputFormat::Junit => crate::report::junit::render(&report, &engine.set, &engine.sources),

@@ -14,6 +14,42 @@ use crate::report::Report;
 use crate::source::{FileId, SourceMap, Span};
 use crate::Engine;
 
+/// The limits on documents, raised (or lowered) on the command line.
+#[derive(Args, Clone, Default)]
+pub struct LimitArgs {
+    /// Largest document file read, in MB (default 268, i.e. 256 MiB)
+    #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub max_document_mb: Option<u32>,
+    /// Deepest nesting of lists and mappings in a document (default 256, at most 10000)
+    #[arg(long, value_name = "LEVELS", value_parser = clap::value_parser!(u32).range(1..=crate::limits::MAX_DOCUMENT_DEPTH_CEILING as i64))]
+    pub max_depth: Option<u32>,
+    /// Most nodes a YAML document may expand to through aliases (default 1000000)
+    #[arg(long, value_name = "NODES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_aliases: Option<u64>,
+    /// Most expression evaluations for one document (default 200000000)
+    #[arg(long, value_name = "STEPS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_steps: Option<u64>,
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> crate::limits::Limits {
+        let mut limits = crate::limits::Limits::default();
+        if let Some(mb) = self.max_document_mb {
+            limits.document_bytes = mb as usize * 1_000_000;
+        }
+        if let Some(depth) = self.max_depth {
+            limits.document_depth = depth as usize;
+        }
+        if let Some(nodes) = self.max_aliases {
+            limits.alias_nodes = usize::try_from(nodes).unwrap_or(usize::MAX);
+        }
+        if let Some(steps) = self.max_steps {
+            limits.eval_steps = steps;
+        }
+        limits
+    }
+}
+
 /// Where the policies come from; shared by every command that reads them.
 #[derive(Args, Clone, Default)]
 pub struct PolicyArgs {
@@ -492,18 +528,10 @@ fn check_in_parallel(
 
 fn prepare_file(engine: &mut Engine, f: &super::files::Found) -> Slot {
     match std::fs::metadata(&f.path) {
-        Ok(m) if m.len() as usize > crate::limits::MAX_DOCUMENT_BYTES => {
+        Ok(m) if m.len() as usize > engine.limits.document_bytes => {
             let file = engine.sources.add(f.display.clone(), "");
-            return Slot::Done(vec![Diagnostic::error(
-                "A311",
-                format!(
-                    "`{}` is {} MB, more than the limit of {} MB",
-                    f.display,
-                    m.len() / 1_000_000,
-                    crate::limits::MAX_DOCUMENT_BYTES / 1_000_000
-                ),
-            )
-            .at(Span::new(file, 0..0), "here")]);
+            let d = crate::input::too_large(m.len() as usize, &engine.limits);
+            return Slot::Done(vec![d.at(Span::new(file, 0..0), "this file")]);
         }
         _ => {}
     }

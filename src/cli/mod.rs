@@ -2,12 +2,14 @@
 //! its own working directory, input and output, so tests can drive it.
 
 mod check;
+mod decision_log;
 mod doc;
 mod explain;
 pub(crate) mod files;
 mod fmt;
 mod import;
 mod load;
+mod log;
 mod lsp;
 mod score;
 mod test;
@@ -146,6 +148,8 @@ enum Command {
     Import(import::ImportArgs),
     /// Run the language server on standard input and output (for editors)
     Lsp(lsp::LspArgs),
+    /// Work with decision logs (`policy log verify FILE`)
+    Log(log::LogArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -234,5 +238,6 @@ fn run_here(args: &[String], io: &mut Io) -> i32 {
         Command::Doc(args) => doc::run(args, io),
         Command::Lsp(args) => lsp::run(args, io),
         Command::Import(args) => import::run(args, io),
+        Command::Log(args) => log::run(args, io),
     }
 }

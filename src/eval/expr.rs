@@ -27,6 +27,11 @@ pub struct Evaluator<'a> {
     /// For `policy explain`: every sub-expression evaluated, with its value.
     pub trace: Option<Vec<TraceEntry>>,
     pub trace_depth: usize,
+    /// Evaluations left before the document is given up (`--max-steps`): a
+    /// quadratic rule over a large document must end, and not in a pass.
+    pub budget: u64,
+    /// The budget ran out: every value since is undefined.
+    pub stopped: bool,
 }
 
 /// One evaluated sub-expression, for `policy explain`.
@@ -62,6 +67,8 @@ impl<'a> Evaluator<'a> {
             in_message: false,
             trace: None,
             trace_depth: 0,
+            budget: u64::MAX,
+            stopped: false,
         }
     }
 
@@ -116,6 +123,11 @@ impl<'a> Evaluator<'a> {
     }
 
     pub fn eval(&mut self, e: &'a Expr, env: &mut Env<'a>) -> Value<'a> {
+        if self.budget == 0 {
+            self.stopped = true;
+            return Value::undefined("the evaluation was stopped after too many steps", e.span);
+        }
+        self.budget -= 1;
         let traced = match &self.trace {
             Some(t) => {
                 t.len() < MAX_TRACE

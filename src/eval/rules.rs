@@ -81,6 +81,8 @@ pub struct DocumentReport {
     pub score: Option<f64>,
     /// Gates that apply, and whether each is open.
     pub gates: Vec<(String, bool)>,
+    /// The evaluation ran out of steps: the results are not to be trusted.
+    pub stopped: bool,
 }
 
 /// What a result is about: id, level, title and where it is declared.
@@ -563,11 +565,27 @@ pub fn evaluate_document<'a>(
     id: &str,
     today: i32,
 ) -> DocumentReport {
+    let steps = crate::limits::MAX_EVAL_STEPS;
+    evaluate_document_within(set, sources, root, kind, id, today, steps)
+}
+
+/// [`evaluate_document`] stopped after `steps` evaluations (see
+/// [`DocumentReport::stopped`]).
+pub fn evaluate_document_within<'a>(
+    set: &'a PolicySet,
+    sources: &'a crate::source::SourceMap,
+    root: &'a Node,
+    kind: &str,
+    id: &str,
+    today: i32,
+    steps: u64,
+) -> DocumentReport {
     let doc_start = root.span.start_point();
     let mut ev = Evaluator::new(set, sources, Value::Node(root), today);
+    ev.budget = steps;
     let mut results = Vec::new();
     for (index, rule) in set.rules.iter().enumerate() {
-        if rule.applies != Applies::Kind(kind.to_string()) {
+        if !matches!(&rule.applies, Applies::Kind(k) if k == kind) {
             continue;
         }
         results.extend(run_rule(&mut ev, index, rule, doc_start, None));
@@ -575,7 +593,9 @@ pub fn evaluate_document<'a>(
     if kind == "scorecard" {
         results.extend(metric_results(set, root, doc_start));
     }
-    finish(set, results, kind, id, today, doc_start)
+    let mut report = finish(set, results, kind, id, today, doc_start);
+    report.stopped = ev.stopped;
+    report
 }
 
 /// Evaluates the `applies policy` rules on the policy set itself.
@@ -751,6 +771,7 @@ fn finish(
         verdict,
         score,
         gates,
+        stopped: false,
     }
 }
 

@@ -14,7 +14,7 @@ const TITLE_WIDTH: usize = 90;
 /// Documentation lines are shortened to this many characters.
 const DOC_WIDTH: usize = 110;
 /// `^id` (is the item shown?) is expanded at most this deep.
-const MAX_VISIBILITY_DEPTH: usize = 16;
+use crate::limits::MAX_IMPORT_CONDITIONS as MAX_VISIBILITY_DEPTH;
 
 /// Words that can never be a name in a policy.
 const RESERVED: &[&str] = &[

@@ -359,7 +359,7 @@ enum Token {
 }
 
 /// Nesting of parentheses beyond this is refused.
-const MAX_DEPTH: usize = 64;
+use crate::limits::MAX_IMPORT_DEPTH as MAX_DEPTH;
 /// A condition longer than this many tokens is refused (real ones have tens).
 const MAX_TOKENS: usize = 2000;
 

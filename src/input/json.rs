@@ -2,7 +2,7 @@
 
 use super::{Document, FieldsBuilder, Interner, Node, NodeValue, Text};
 use crate::diagnostic::Diagnostic;
-use crate::limits::MAX_DOCUMENT_DEPTH;
+use crate::limits::Limits;
 use crate::source::{FileId, Span};
 
 struct Reader<'t> {
@@ -13,11 +13,12 @@ struct Reader<'t> {
     /// Recoverable problems (duplicate keys) found along the way.
     problems: Vec<Diagnostic>,
     interner: Interner,
+    max_depth: usize,
 }
 
 type Fail = Box<Diagnostic>;
 
-pub fn load(file: FileId, text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
+pub fn load(file: FileId, text: &str, limits: &Limits) -> (Vec<Document>, Vec<Diagnostic>) {
     let mut reader = Reader {
         file,
         text,
@@ -25,6 +26,7 @@ pub fn load(file: FileId, text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
         pos: 0,
         problems: Vec::new(),
         interner: Interner::default(),
+        max_depth: limits.document_depth,
     };
     reader.skip_ws();
     let result = reader.value(0).and_then(|root| {
@@ -80,10 +82,15 @@ impl Reader<'_> {
     }
 
     fn value(&mut self, depth: usize) -> Result<Node, Fail> {
-        if depth > MAX_DOCUMENT_DEPTH {
+        if depth > self.max_depth {
             let mut d = self.error("nested too deeply", "too deep from here on");
             d.code = "A311";
-            d.message = format!("the document nests more than {MAX_DOCUMENT_DEPTH} levels deep");
+            d.message = format!(
+                "the document nests more than {} levels deep",
+                self.max_depth
+            );
+            d.notes
+                .push("help: raise the limit with `--max-depth`".into());
             return Err(d);
         }
         let start = self.pos;

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use rustc_hash::FxBuildHasher;
 
 use crate::diagnostic::Diagnostic;
+use crate::limits::Limits;
 use crate::source::{FileId, SourceMap, Span};
 
 /// A value of a document, with where it was written.
@@ -246,23 +247,38 @@ impl Format {
 /// Reads the documents of a file already added to `sources`. Errors are
 /// returned with the documents that could be read before them.
 pub fn load(sources: &SourceMap, file: FileId, format: Format) -> (Vec<Document>, Vec<Diagnostic>) {
+    load_limited(sources, file, format, &Limits::default())
+}
+
+/// [`load`] within the given limits.
+pub fn load_limited(
+    sources: &SourceMap,
+    file: FileId,
+    format: Format,
+    limits: &Limits,
+) -> (Vec<Document>, Vec<Diagnostic>) {
     let text = sources.text(file);
-    if text.len() > crate::limits::MAX_DOCUMENT_BYTES {
+    if text.len() > limits.document_bytes {
         return (
             Vec::new(),
-            vec![Diagnostic::error(
-                "A311",
-                format!(
-                    "the file is {} MB, more than the limit of {} MB",
-                    text.len() / 1_000_000,
-                    crate::limits::MAX_DOCUMENT_BYTES / 1_000_000
-                ),
-            )
-            .at(Span::new(file, 0..0), "file starts here")],
+            vec![too_large(text.len(), limits).at(Span::new(file, 0..0), "file starts here")],
         );
     }
     match format {
-        Format::Json => json::load(file, text),
-        Format::Yaml => yaml::load(file, text),
+        Format::Json => json::load(file, text, limits),
+        Format::Yaml => yaml::load(file, text, limits),
     }
+}
+
+/// The error for a document file over the size limit.
+pub fn too_large(bytes: usize, limits: &Limits) -> Diagnostic {
+    Diagnostic::error(
+        "A311",
+        format!(
+            "the file is {} MB, more than the limit of {} MB",
+            bytes.div_ceil(1_000_000),
+            limits.document_bytes / 1_000_000
+        ),
+    )
+    .note("help: raise the limit with `--max-document-mb`")
 }

@@ -7,7 +7,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span as YamlSpan};
 
 use super::{Document, FieldsBuilder, Interner, Node, NodeValue, Text};
 use crate::diagnostic::Diagnostic;
-use crate::limits::{MAX_ALIAS_NODES, MAX_DOCUMENT_DEPTH};
+use crate::limits::Limits;
 use crate::source::{FileId, Span};
 
 /// saphyr counts characters; spans are bytes. Markers arrive nearly in
@@ -71,9 +71,10 @@ struct Builder<'t> {
     root: Option<Node>,
     problems: Vec<Diagnostic>,
     interner: Interner,
+    limits: Limits,
 }
 
-pub fn load(file: FileId, text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
+pub fn load(file: FileId, text: &str, limits: &Limits) -> (Vec<Document>, Vec<Diagnostic>) {
     let mut builder = Builder {
         file,
         offsets: Offsets {
@@ -88,8 +89,10 @@ pub fn load(file: FileId, text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
         root: None,
         problems: Vec::new(),
         interner: Interner::default(),
+        limits: *limits,
     };
     let mut documents = Vec::new();
+    let max_depth = limits.document_depth;
     let parser = Parser::new_from_str(text);
     for event in parser {
         match event {
@@ -98,9 +101,10 @@ pub fn load(file: FileId, text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
                 let d = if e.info().contains("recursion limit") {
                     Diagnostic::error(
                         "A311",
-                        format!("the document nests more than {MAX_DOCUMENT_DEPTH} levels deep"),
+                        format!("the document nests more than {max_depth} levels deep"),
                     )
                     .at(Span::new(file, at..at), "too deep from here on")
+                    .note("help: raise the limit with `--max-depth`")
                 } else {
                     Diagnostic::error("A301", format!("malformed YAML: {}", e.info()))
                         .at(Span::new(file, at..at), "here")
@@ -176,16 +180,18 @@ impl Builder<'_> {
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 self.expect_value_position(yspan)?;
-                if self.stack.len() >= MAX_DOCUMENT_DEPTH {
+                if self.stack.len() >= self.limits.document_depth {
                     let span = self.span(yspan);
                     return Err(Box::new(
                         Diagnostic::error(
                             "A311",
                             format!(
-                                "the document nests more than {MAX_DOCUMENT_DEPTH} levels deep"
+                                "the document nests more than {} levels deep",
+                                self.limits.document_depth
                             ),
                         )
-                        .at(span, "too deep from here on"),
+                        .at(span, "too deep from here on")
+                        .note("help: raise the limit with `--max-depth`"),
                     ));
                 }
                 let start = self.offsets.byte(yspan.start.index());
@@ -241,11 +247,11 @@ impl Builder<'_> {
                     ));
                 };
                 self.expanded += count_nodes(target);
-                if self.expanded > MAX_ALIAS_NODES {
+                if self.expanded > self.limits.alias_nodes {
                     return Err(Box::new(
                         Diagnostic::error(
                             "A311",
-                            format!("aliases expand the document to more than {MAX_ALIAS_NODES} nodes"),
+                            format!("aliases expand the document to more than {} nodes", self.limits.alias_nodes),
                         )
                         .at(span, "expansion stopped here")
                         .note("a document that references anchors this often is refused (it looks like a \"billion laughs\" bomb)"),
@@ -411,7 +417,7 @@ mod tests {
         let mut sources = SourceMap::new();
         let text = "kind: q\nid: X\nvendor:\n  name: A\n";
         let file = sources.add("t.yaml", text);
-        let (docs, problems) = load(file, text);
+        let (docs, problems) = load(file, text, &Limits::default());
         assert!(problems.is_empty());
         let root = &docs[0].root;
         assert_eq!(root.span.range(), Some(0..text.len()));

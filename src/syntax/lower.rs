@@ -9,22 +9,28 @@ use crate::source::{FileId, Span};
 
 /// Expressions nested deeper than this are refused: the checker and the
 /// evaluator recurse over them.
-const MAX_EXPR_DEPTH: usize = 256;
+use crate::limits::MAX_EXPR_DEPTH;
 
 pub(super) struct Lowering<'t> {
     file: FileId,
     text: &'t str,
     base: usize,
+    /// Where the item's own text ends: the parser closes an unclosed item
+    /// with brackets of its own, and spans that reach into them end here.
+    end: usize,
     depth: usize,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl<'t> Lowering<'t> {
-    pub fn new(file: FileId, text: &'t str, base: usize) -> Self {
+    /// Lowers pairs parsed from `text[base..end]` (plus, for an unclosed
+    /// item, the closing brackets the parser added after `end`).
+    pub fn new(file: FileId, text: &'t str, base: usize, end: usize) -> Self {
         Lowering {
             file,
             text,
             base,
+            end,
             depth: 0,
             diagnostics: Vec::new(),
         }
@@ -32,7 +38,8 @@ impl<'t> Lowering<'t> {
 
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, self.base + s.start()..self.base + s.end())
+        let at = |offset: usize| (self.base + offset).min(self.end);
+        Span::new(self.file, at(s.start())..at(s.end()))
     }
 
     fn name(&self, pair: Pair<'_, Rule>) -> Name {

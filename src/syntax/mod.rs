@@ -95,7 +95,8 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
         match parser::parse_items(&item_text) {
             Ok(pairs) => {
                 for pair in pairs {
-                    let mut lowering = lower::Lowering::new(file, text, chunk.range.start);
+                    let mut lowering =
+                        lower::Lowering::new(file, text, chunk.range.start, chunk.range.end);
                     let item = lowering.item(pair);
                     diagnostics.append(&mut lowering.diagnostics);
                     items.extend(item);
@@ -116,7 +117,7 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
 pub fn parse_expr(file: FileId, text: &str) -> Result<ast::Expr, Diagnostic> {
     match parser::parse_expr(text) {
         Ok(pair) => {
-            let mut lowering = lower::Lowering::new(file, text, 0);
+            let mut lowering = lower::Lowering::new(file, text, 0, text.len());
             let expr = lowering.expr(pair);
             match lowering.diagnostics.into_iter().next() {
                 Some(d) => Err(d),

@@ -10,7 +10,7 @@ use crate::diagnostic::Diagnostic;
 use crate::source::FileId;
 
 /// Nesting deeper than this is refused before pest sees it: pest recurses.
-pub const MAX_NESTING: usize = 200;
+pub use crate::limits::MAX_POLICY_NESTING as MAX_NESTING;
 
 pub struct Chunk {
     pub range: Range<usize>,
