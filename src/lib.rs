@@ -9,6 +9,7 @@
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
+pub mod dictionary;
 pub mod eval;
 pub mod ide;
 pub mod import;

@@ -3,6 +3,7 @@
 
 mod check;
 mod decision_log;
+mod diff;
 mod doc;
 mod explain;
 pub(crate) mod files;
@@ -148,6 +149,8 @@ enum Command {
     Import(import::ImportArgs),
     /// Run the language server on standard input and output (for editors)
     Lsp(lsp::LspArgs),
+    /// The field changes between two data dictionaries (as a change request skeleton with --format yaml)
+    Diff(diff::DiffArgs),
     /// Work with decision logs (`policy log verify FILE`)
     Log(log::LogArgs),
 }
@@ -239,5 +242,6 @@ fn run_here(args: &[String], io: &mut Io) -> i32 {
         Command::Lsp(args) => lsp::run(args, io),
         Command::Import(args) => import::run(args, io),
         Command::Log(args) => log::run(args, io),
+        Command::Diff(args) => diff::run(args, io),
     }
 }

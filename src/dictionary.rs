@@ -1,0 +1,252 @@
+//! Data dictionaries (`kind: data_dictionary`) and the changes between two
+//! versions of one, as `policy diff` reports them and a change request must
+//! cover them.
+
+use std::collections::BTreeSet;
+
+use crate::input::{Node, NodeValue};
+use crate::source::Span;
+
+/// One field of one system.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    pub system: String,
+    pub name: String,
+    pub ty: String,
+    /// The data category it holds.
+    pub data: Option<String>,
+    pub required: bool,
+    pub pii: bool,
+    /// Where the field is written (its `name`).
+    pub at: Span,
+}
+
+impl Field {
+    /// `system.field`, as mappings name it.
+    pub fn qualified(&self) -> String {
+        format!("{}.{}", self.system, self.name)
+    }
+}
+
+/// A dictionary read from a validated document.
+#[derive(Clone, Debug, Default)]
+pub struct Dictionary {
+    /// In document order.
+    pub fields: Vec<Field>,
+    /// Groups of `system.field` names that hold the same thing.
+    pub mappings: Vec<Vec<String>>,
+}
+
+fn text<'n>(node: &'n Node, key: &str) -> Option<&'n str> {
+    node.get(key).and_then(Node::as_str)
+}
+
+fn items<'n>(node: &'n Node, key: &str) -> &'n [Node] {
+    match node.get(key).map(|n| &n.value) {
+        Some(NodeValue::List(items)) => items,
+        _ => &[],
+    }
+}
+
+impl Dictionary {
+    /// Reads a `data_dictionary` document (already validated against its schema).
+    pub fn from_document(root: &Node) -> Dictionary {
+        let mut dictionary = Dictionary::default();
+        for system in items(root, "systems") {
+            let Some(system_name) = text(system, "name") else {
+                continue;
+            };
+            for field in items(system, "fields") {
+                let Some(name_node) = field.get("name") else {
+                    continue;
+                };
+                let Some(name) = name_node.as_str() else {
+                    continue;
+                };
+                let flag = |key: &str| {
+                    matches!(
+                        field.get(key).map(|n| &n.value),
+                        Some(NodeValue::Bool(true))
+                    )
+                };
+                dictionary.fields.push(Field {
+                    system: system_name.to_string(),
+                    name: name.to_string(),
+                    ty: text(field, "type").unwrap_or_default().to_string(),
+                    data: text(field, "data").map(String::from),
+                    required: flag("required"),
+                    pii: flag("pii"),
+                    at: name_node.loc(),
+                });
+            }
+        }
+        for mapping in items(root, "mappings") {
+            let names: Vec<String> = items(mapping, "fields")
+                .iter()
+                .filter_map(|n| n.as_str().map(String::from))
+                .collect();
+            dictionary.mappings.push(names);
+        }
+        dictionary
+    }
+
+    fn field(&self, system: &str, name: &str) -> Option<&Field> {
+        self.fields
+            .iter()
+            .find(|f| f.system == system && f.name == name)
+    }
+
+    /// The other fields mapped to `system.name`.
+    pub fn partners(&self, system: &str, name: &str) -> BTreeSet<String> {
+        let me = format!("{system}.{name}");
+        self.mappings
+            .iter()
+            .filter(|group| group.contains(&me))
+            .flat_map(|group| group.iter().filter(|n| **n != me).cloned())
+            .collect()
+    }
+}
+
+/// What a change does, named as a change request's `changes[].kind` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeKind {
+    AddField,
+    RemoveField,
+    RenameField,
+    ChangeType,
+    ChangeMapping,
+}
+
+impl ChangeKind {
+    pub fn word(self) -> &'static str {
+        match self {
+            ChangeKind::AddField => "add_field",
+            ChangeKind::RemoveField => "remove_field",
+            ChangeKind::RenameField => "rename_field",
+            ChangeKind::ChangeType => "change_type",
+            ChangeKind::ChangeMapping => "change_mapping",
+        }
+    }
+}
+
+/// One change between two dictionaries.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    pub kind: ChangeKind,
+    pub system: String,
+    /// The field's name in the new dictionary (the old name for a removal).
+    pub field: String,
+    pub data: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    /// In the new dictionary; in the old one for a removal.
+    pub at: Span,
+}
+
+fn joined(names: &BTreeSet<String>) -> String {
+    names.iter().cloned().collect::<Vec<_>>().join(", ")
+}
+
+/// The changes that turn `old` into `new`: the new dictionary's fields in
+/// order, then the removals in the old one's order. A field removed and one
+/// added in the same system with the same type, category, `pii` mark and
+/// mappings is a rename, not a removal and an addition.
+pub fn diff(old: &Dictionary, new: &Dictionary) -> Vec<Change> {
+    let added: Vec<&Field> = new
+        .fields
+        .iter()
+        .filter(|f| old.field(&f.system, &f.name).is_none())
+        .collect();
+    let removed: Vec<&Field> = old
+        .fields
+        .iter()
+        .filter(|f| new.field(&f.system, &f.name).is_none())
+        .collect();
+    // Pair each removal with the first addition it could have become.
+    let mut renamed_to: Vec<Option<&Field>> = vec![None; removed.len()];
+    let mut taken = vec![false; added.len()];
+    for (r, gone) in removed.iter().enumerate() {
+        let partners = old.partners(&gone.system, &gone.name);
+        let found = added.iter().enumerate().position(|(a, came)| {
+            !taken.get(a).copied().unwrap_or(true)
+                && came.system == gone.system
+                && came.ty == gone.ty
+                && came.data == gone.data
+                && came.pii == gone.pii
+                && new.partners(&came.system, &came.name) == partners
+        });
+        if let Some(a) = found {
+            if let Some(t) = taken.get_mut(a) {
+                *t = true;
+            }
+            if let Some(slot) = renamed_to.get_mut(r) {
+                *slot = added.get(a).copied();
+            }
+        }
+    }
+    let mut changes = Vec::new();
+    for field in &new.fields {
+        let change = |kind, before: Option<String>, after: Option<String>| Change {
+            kind,
+            system: field.system.clone(),
+            field: field.name.clone(),
+            data: field.data.clone(),
+            before,
+            after,
+            at: field.at,
+        };
+        match old.field(&field.system, &field.name) {
+            None => {
+                let from = removed
+                    .iter()
+                    .zip(&renamed_to)
+                    .find(|(_, to)| to.is_some_and(|t| std::ptr::eq(t, field)))
+                    .map(|(gone, _)| gone.name.clone());
+                match from {
+                    Some(old_name) => changes.push(change(
+                        ChangeKind::RenameField,
+                        Some(old_name),
+                        Some(field.name.clone()),
+                    )),
+                    None => {
+                        changes.push(change(ChangeKind::AddField, None, Some(field.ty.clone())))
+                    }
+                }
+            }
+            Some(before) => {
+                if before.ty != field.ty {
+                    changes.push(change(
+                        ChangeKind::ChangeType,
+                        Some(before.ty.clone()),
+                        Some(field.ty.clone()),
+                    ));
+                }
+                let (was, is) = (
+                    old.partners(&field.system, &field.name),
+                    new.partners(&field.system, &field.name),
+                );
+                if was != is {
+                    changes.push(change(
+                        ChangeKind::ChangeMapping,
+                        Some(joined(&was)),
+                        Some(joined(&is)),
+                    ));
+                }
+            }
+        }
+    }
+    for (gone, to) in removed.iter().zip(&renamed_to) {
+        if to.is_none() {
+            changes.push(Change {
+                kind: ChangeKind::RemoveField,
+                system: gone.system.clone(),
+                field: gone.name.clone(),
+                data: gone.data.clone(),
+                before: Some(gone.ty.clone()),
+                after: None,
+                at: gone.at,
+            });
+        }
+    }
+    changes
+}

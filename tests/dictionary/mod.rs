@@ -1,0 +1,245 @@
+//! `policy diff` on two versions of a data dictionary: each kind of change
+//! found and located, renames told apart from a removal and an addition, and
+//! the change request skeleton it writes is a valid `change_request`.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+const V1: &str = "\
+kind: data_dictionary
+id: hr-dictionary
+systems:
+  - name: ats
+    fields:
+      - { name: candidate_id, type: string, data: candidate_records, required: true }
+      - { name: start_date, type: date, data: employment }
+      - { name: legacy_code, type: string }
+  - name: hris
+    fields:
+      - name: employee_id
+        type: string
+        data: employee_records
+      - name: employment_begin_date
+        type: date
+        data: employment
+      - name: cost_center
+        type: string
+mappings:
+  - name: start date
+    fields: [ats.start_date, hris.employment_begin_date]
+";
+
+const V2: &str = "\
+kind: data_dictionary
+id: hr-dictionary
+systems:
+  - name: ats
+    fields:
+      - { name: candidate_id, type: string, data: candidate_records, required: true }
+      - { name: start_date, type: date, data: employment }
+  - name: hris
+    fields:
+      - name: worker_id
+        type: string
+        data: employee_records
+      - name: employment_begin_date
+        type: date
+        data: employment
+      - name: cost_center
+        type: number
+      - name: national_id
+        type: string
+        data: employee_records
+        pii: true
+  - name: directory
+    fields:
+      - name: account_activation_date
+        type: date
+        data: employment
+mappings:
+  - name: start date
+    fields: [ats.start_date, hris.employment_begin_date, directory.account_activation_date]
+";
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("accord-diff-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temporary directory");
+    std::fs::write(dir.join("v1.yaml"), V1).expect("write");
+    std::fs::write(dir.join("v2.yaml"), V2).expect("write");
+    dir
+}
+
+fn policy(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let mut io = accord::cli::Io::new(dir.to_path_buf(), Box::new(std::io::empty()));
+    let code = accord::cli::run(&args, &mut io);
+    (code, io.stdout, io.stderr)
+}
+
+/// (kind, system.field, before, after, line) of every change, in order.
+fn changes(json: &str) -> Vec<(String, String, String, String, u64)> {
+    let v: Value = serde_json::from_str(json).expect("JSON output");
+    v["changes"]
+        .as_array()
+        .expect("a list of changes")
+        .iter()
+        .map(|c| {
+            let s = |k: &str| c[k].as_str().unwrap_or("").to_string();
+            (
+                s("kind"),
+                format!("{}.{}", s("system"), s("field")),
+                s("before"),
+                s("after"),
+                c["location"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_kind_of_change_is_found_and_located() {
+    let dir = scratch("kinds");
+    let (code, out, err) = policy(&dir, &["diff", "v1.yaml", "v2.yaml", "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let found = changes(&out);
+    let expected: Vec<(&str, &str, &str, &str, u64)> = vec![
+        (
+            "change_mapping",
+            "ats.start_date",
+            "hris.employment_begin_date",
+            "directory.account_activation_date, hris.employment_begin_date",
+            7,
+        ),
+        (
+            "rename_field",
+            "hris.worker_id",
+            "employee_id",
+            "worker_id",
+            10,
+        ),
+        (
+            "change_mapping",
+            "hris.employment_begin_date",
+            "ats.start_date",
+            "ats.start_date, directory.account_activation_date",
+            13,
+        ),
+        ("change_type", "hris.cost_center", "string", "number", 16),
+        ("add_field", "hris.national_id", "", "string", 18),
+        (
+            "add_field",
+            "directory.account_activation_date",
+            "",
+            "date",
+            24,
+        ),
+        ("remove_field", "ats.legacy_code", "string", "", 8),
+    ];
+    let expected: Vec<(String, String, String, String, u64)> = expected
+        .into_iter()
+        .map(|(k, f, b, a, l)| (k.into(), f.into(), b.into(), a.into(), l))
+        .collect();
+    assert_eq!(found, expected);
+    // Removals are located in the old dictionary, the rest in the new one.
+    let v: Value = serde_json::from_str(&out).expect("JSON");
+    let paths: Vec<&str> = v["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["location"]["path"].as_str())
+        .collect();
+    assert_eq!(paths.last(), Some(&"v1.yaml"));
+    assert!(paths[..paths.len() - 1].iter().all(|p| *p == "v2.yaml"));
+}
+
+#[test]
+fn a_rename_needs_the_same_type_category_and_mappings() {
+    let dir = scratch("rename");
+    // Same name change, but the category changes too: a removal and an
+    // addition. (`national_id` matches neither: it is marked `pii`.)
+    let v2 = V2.replace(
+        "- name: worker_id\n        type: string\n        data: employee_records",
+        "- name: worker_id\n        type: string\n        data: contractor_records",
+    );
+    std::fs::write(dir.join("v2.yaml"), v2).expect("write");
+    let (_, out, _) = policy(&dir, &["diff", "v1.yaml", "v2.yaml", "--format", "json"]);
+    let kinds: Vec<(String, String)> = changes(&out)
+        .into_iter()
+        .map(|(k, f, ..)| (k, f))
+        .filter(|(_, f)| f.contains("_id") && f.starts_with("hris"))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("add_field".to_string(), "hris.worker_id".to_string()),
+            ("add_field".to_string(), "hris.national_id".to_string()),
+            ("remove_field".to_string(), "hris.employee_id".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn the_same_dictionary_has_no_changes() {
+    let dir = scratch("same");
+    let (code, out, err) = policy(&dir, &["diff", "v1.yaml", "v1.yaml"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "0 changes\n");
+}
+
+#[test]
+fn the_skeleton_is_a_change_request_that_checks() {
+    let dir = scratch("skeleton");
+    let (code, out, _) = policy(&dir, &["diff", "v1.yaml", "v2.yaml", "--format", "yaml"]);
+    assert_eq!(code, 1);
+    std::fs::write(dir.join("change.yaml"), &out).expect("write");
+    std::fs::write(
+        dir.join("p.policy"),
+        "must every_change_named { applies change_request  each c in input.changes  require exists(c.system) and exists(c.field) }\n",
+    )
+    .expect("write");
+    let (code, json, err) = policy(
+        &dir,
+        &[
+            "check",
+            "change.yaml",
+            "--policy",
+            "p.policy",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{json}{err}");
+    let v: Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(v["documents"][0]["kind"], "change_request");
+    assert_eq!(v["summary"]["errors"], 0);
+    assert_eq!(out.matches("  - kind: ").count(), 7);
+}
+
+#[test]
+fn what_is_not_a_dictionary_is_refused() {
+    let dir = scratch("refused");
+    std::fs::write(
+        dir.join("q.yaml"),
+        "kind: questionnaire\nid: q\nvendor: { name: x }\n",
+    )
+    .expect("write");
+    let (code, _, err) = policy(&dir, &["diff", "v1.yaml", "q.yaml"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("holds no `kind: data_dictionary` document"),
+        "{err}"
+    );
+    std::fs::write(
+        dir.join("bad.yaml"),
+        "kind: data_dictionary\nid: d\nsystems:\n  - fields: []\n",
+    )
+    .expect("write");
+    let (code, _, err) = policy(&dir, &["diff", "v1.yaml", "bad.yaml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("A306"), "a system without a name: {err}");
+    let (code, _, err) = policy(&dir, &["diff", "v1.yaml", "missing.yaml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read `missing.yaml`"), "{err}");
+}
