@@ -90,6 +90,81 @@ impl Dictionary {
         dictionary
     }
 
+    /// Reads an OpenAPI 3 document: each schema under `components.schemas`
+    /// (or only `only`) is a system, its `properties` are the fields.
+    pub fn from_openapi(root: &Node, only: Option<&str>) -> Dictionary {
+        let mut dictionary = Dictionary::default();
+        let schemas = root.get("components").and_then(|c| c.get("schemas"));
+        let Some(NodeValue::Map(schemas)) = schemas.map(|s| &s.value) else {
+            return dictionary;
+        };
+        for (name, schema) in schemas.iter() {
+            if only.is_some_and(|o| o != &**name) {
+                continue;
+            }
+            dictionary.add_openapi_schema(name, schema);
+        }
+        dictionary
+    }
+
+    /// Adds the properties of one OpenAPI schema as the fields of `system`.
+    pub fn add_openapi_schema(&mut self, system: &str, schema: &Node) {
+        let required: Vec<&str> = items(schema, "required")
+            .iter()
+            .filter_map(Node::as_str)
+            .collect();
+        let Some(NodeValue::Map(properties)) = schema.get("properties").map(|p| &p.value) else {
+            return;
+        };
+        for (name, property) in properties.iter() {
+            self.fields.push(Field {
+                system: system.to_string(),
+                name: name.to_string(),
+                ty: openapi_type(property),
+                data: None,
+                required: required.contains(&&**name),
+                pii: false,
+                at: property.loc(),
+            });
+        }
+    }
+
+    /// The systems of a dictionary whose fields come from elsewhere:
+    /// (system, `source`, where the source is written).
+    pub fn sources(root: &Node) -> Vec<(String, String, Span)> {
+        items(root, "systems")
+            .iter()
+            .filter_map(|system| {
+                let name = text(system, "name")?;
+                let source = system.get("source")?;
+                Some((name.to_string(), source.as_str()?.to_string(), source.span))
+            })
+            .collect()
+    }
+
+    /// Gives a system's fields taken from a source what the dictionary says
+    /// of them (category, `pii`, `required`), and keeps the fields only the
+    /// dictionary lists.
+    pub fn overlay(&mut self, system: &str, listed: Vec<Field>) {
+        for field in listed {
+            match self
+                .fields
+                .iter_mut()
+                .find(|f| f.system == system && f.name == field.name)
+            {
+                Some(known) => {
+                    known.data = field.data.or(known.data.take());
+                    known.pii |= field.pii;
+                    known.required |= field.required;
+                    if !field.ty.is_empty() {
+                        known.ty = field.ty;
+                    }
+                }
+                None => self.fields.push(field),
+            }
+        }
+    }
+
     fn field(&self, system: &str, name: &str) -> Option<&Field> {
         self.fields
             .iter()
@@ -104,6 +179,39 @@ impl Dictionary {
             .filter(|group| group.contains(&me))
             .flat_map(|group| group.iter().filter(|n| **n != me).cloned())
             .collect()
+    }
+}
+
+/// A property's type as a dictionary writes it: `string`, `string (date)`,
+/// `[integer]`, or the name of the schema it refers to.
+pub fn openapi_type(property: &Node) -> String {
+    if let Some(reference) = text(property, "$ref") {
+        return reference
+            .rsplit('/')
+            .next()
+            .unwrap_or(reference)
+            .to_string();
+    }
+    match text(property, "type") {
+        Some("array") => match property.get("items") {
+            Some(inner) => format!("[{}]", openapi_type(inner)),
+            None => "[]".to_string(),
+        },
+        Some(ty) => match text(property, "format") {
+            Some(format) => format!("{ty} ({format})"),
+            None => ty.to_string(),
+        },
+        None => {
+            for combined in ["allOf", "oneOf", "anyOf"] {
+                if let [only] = items(property, combined) {
+                    return openapi_type(only);
+                }
+                if !items(property, combined).is_empty() {
+                    return combined.to_string();
+                }
+            }
+            "object".to_string()
+        }
     }
 }
 

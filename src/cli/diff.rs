@@ -57,17 +57,10 @@ pub fn run(args: DiffArgs, io: &mut Io) -> i32 {
     i32::from(!changes.is_empty())
 }
 
-/// Reads and validates one dictionary; problems go to standard error.
-fn read_dictionary(engine: &mut Engine, given: &str, io: &mut Io) -> Option<Dictionary> {
-    let text = match std::fs::read(io.cwd.join(given)) {
-        Ok(bytes) => match read_text(bytes, given) {
-            Ok(text) => text,
-            Err(d) => {
-                io.stderr
-                    .push_str(&format!("error[{}]: {}\n", d.code, d.message));
-                return None;
-            }
-        },
+/// Reads a file's text; problems go to standard error.
+fn read(given: &str, io: &mut Io) -> Option<String> {
+    let bytes = match std::fs::read(io.cwd.join(given)) {
+        Ok(bytes) => bytes,
         Err(e) => {
             io.stderr.push_str(&format!(
                 "error[A402]: cannot read `{given}`: {}\n",
@@ -76,8 +69,43 @@ fn read_dictionary(engine: &mut Engine, given: &str, io: &mut Io) -> Option<Dict
             return None;
         }
     };
+    match read_text(bytes, given) {
+        Ok(text) => Some(text),
+        Err(d) => {
+            io.stderr
+                .push_str(&format!("error[{}]: {}\n", d.code, d.message));
+            None
+        }
+    }
+}
+
+/// Reads one file's documents; problems go to standard error.
+fn load(engine: &mut Engine, given: &str, io: &mut Io) -> Option<Vec<crate::input::Document>> {
+    let text = read(given, io)?;
     let format = Format::guess(given, &text);
-    let (documents, diagnostics) = engine.load_valid(given, text, format);
+    let file = engine.sources.add(given, text);
+    let (documents, diagnostics) = crate::input::load(&engine.sources, file, format);
+    let errors: Vec<_> = diagnostics.iter().filter(|d| d.is_error()).collect();
+    for d in &errors {
+        io.stderr
+            .push_str(&crate::report::human::render_diagnostic(&engine.sources, d));
+    }
+    errors.is_empty().then_some(documents)
+}
+
+/// Reads one dictionary (a `data_dictionary` document, or an OpenAPI 3
+/// document whose component schemas are the systems); problems go to
+/// standard error.
+fn read_dictionary(engine: &mut Engine, given: &str, io: &mut Io) -> Option<Dictionary> {
+    let documents = load(engine, given, io)?;
+    if let [only] = documents.as_slice() {
+        if only.root.get("openapi").is_some() {
+            return Some(Dictionary::from_openapi(&only.root, None));
+        }
+    }
+    let file = documents.first().map(|d| d.file)?;
+    let (documents, diagnostics) =
+        engine.load_valid_file(file, Format::guess(given, engine.sources.text(file)));
     let errors: Vec<_> = diagnostics.iter().filter(|d| d.is_error()).collect();
     for d in &errors {
         io.stderr
@@ -89,21 +117,71 @@ fn read_dictionary(engine: &mut Engine, given: &str, io: &mut Io) -> Option<Dict
     let mut dictionaries = documents
         .iter()
         .filter(|(_, valid)| valid.kind == "data_dictionary");
-    match (dictionaries.next(), dictionaries.next()) {
-        (Some((root, _)), None) => Some(Dictionary::from_document(root)),
+    let root = match (dictionaries.next(), dictionaries.next()) {
+        (Some((root, _)), None) => root,
         (None, _) => {
             io.stderr.push_str(&format!(
-                "error[A315]: `{given}` holds no `kind: data_dictionary` document\n"
+                "error[A315]: `{given}` holds no `kind: data_dictionary` document (nor an OpenAPI one)\n"
             ));
-            None
+            return None;
         }
         (Some(_), Some(_)) => {
             io.stderr.push_str(&format!(
                 "error[A315]: `{given}` holds more than one data dictionary; give one file for each\n"
             ));
-            None
+            return None;
         }
+    };
+    let mut dictionary = Dictionary::from_document(root);
+    for (system, source, at) in Dictionary::sources(root) {
+        let fields = openapi_fields(engine, given, &system, &source, io);
+        let Some(fields) = fields else {
+            let place = engine
+                .sources
+                .location(at)
+                .map(|(p, l, c)| format!("{p}:{l}:{c}: "))
+                .unwrap_or_default();
+            io.stderr.push_str(&format!(
+                "{place}error[A315]: the `source` of system `{system}` should be `openapi FILE#/components/schemas/NAME`, with FILE relative to the dictionary\n"
+            ));
+            return None;
+        };
+        let listed: Vec<_> = dictionary
+            .fields
+            .iter()
+            .filter(|f| f.system == system)
+            .cloned()
+            .collect();
+        dictionary.fields.retain(|f| f.system != system);
+        dictionary.fields.extend(fields.fields);
+        dictionary.overlay(&system, listed);
     }
+    Some(dictionary)
+}
+
+/// The fields `source` names (`openapi FILE#/components/schemas/NAME`), read
+/// from FILE next to the dictionary `given`.
+fn openapi_fields(
+    engine: &mut Engine,
+    given: &str,
+    system: &str,
+    source: &str,
+    io: &mut Io,
+) -> Option<Dictionary> {
+    let reference = source.strip_prefix("openapi ")?.trim();
+    let (file, pointer) = reference.split_once('#')?;
+    let schema = pointer.strip_prefix("/components/schemas/")?;
+    let beside = std::path::Path::new(given)
+        .parent()
+        .map(|dir| dir.join(file))
+        .unwrap_or_else(|| file.into());
+    let path = beside.to_string_lossy().into_owned();
+    let documents = load(engine, &path, io)?;
+    let root = &documents.first()?.root;
+    let schema_node = root.get("components")?.get("schemas")?.get(schema)?;
+    let mut fields = Dictionary::default();
+    fields.add_openapi_schema(system, schema_node);
+    Some(fields)
 }
 
 fn what(change: &Change) -> String {

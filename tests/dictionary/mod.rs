@@ -243,3 +243,138 @@ fn what_is_not_a_dictionary_is_refused() {
     assert_eq!(code, 2);
     assert!(err.contains("cannot read `missing.yaml`"), "{err}");
 }
+
+/// The real HRIS specification, and a second version of it with its
+/// `Employee` schema edited: a property renamed, one retyped, one added, one
+/// removed.
+fn hris_versions() -> (String, String) {
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/openapi/hris.yml");
+    let v1 = std::fs::read_to_string(spec).expect("the HRIS spec");
+    let at = v1.find("\n    Employee:\n").expect("an Employee schema");
+    let properties = at
+        + v1[at..]
+            .find("\n      properties:\n")
+            .expect("its properties");
+    let (head, tail) = v1.split_at(properties);
+    let edited = tail
+        .replacen(
+            "        marital_status:\n          title: Marital status",
+            "        civil_status:\n          title: Marital status",
+            1,
+        )
+        .replacen(
+            "        division_id:\n          title: Division ID\n          type: string",
+            "        division_id:\n          title: Division ID\n          type: integer",
+            1,
+        )
+        .replacen(
+            "        pronouns:\n          $ref: '#/components/schemas/Pronouns'\n",
+            "",
+            1,
+        )
+        .replacen(
+            "        display_name:\n          title: Display name",
+            "        work_email:\n          type: string\n          format: email\n        display_name:\n          title: Display name",
+            1,
+        );
+    assert_ne!(tail, edited, "the edits apply");
+    (v1.clone(), format!("{head}{edited}"))
+}
+
+#[test]
+fn two_versions_of_a_real_openapi_spec() {
+    let dir = scratch("openapi");
+    let (v1, v2) = hris_versions();
+    std::fs::write(dir.join("hris-v1.yml"), &v1).expect("write");
+    std::fs::write(dir.join("hris-v2.yml"), &v2).expect("write");
+    let (code, out, err) = policy(
+        &dir,
+        &["diff", "hris-v1.yml", "hris-v2.yml", "--format", "json"],
+    );
+    assert_eq!(code, 1, "{err}");
+    let line_of =
+        |text: &str, needle: &str| text.lines().position(|l| l == needle).expect(needle) as u64 + 1;
+    let expected = vec![
+        (
+            "add_field".to_string(),
+            "Employee.work_email".to_string(),
+            String::new(),
+            "string (email)".to_string(),
+            line_of(&v2, "        work_email:"),
+        ),
+        (
+            "rename_field".to_string(),
+            "Employee.civil_status".to_string(),
+            "marital_status".to_string(),
+            "civil_status".to_string(),
+            line_of(&v2, "        civil_status:"),
+        ),
+        (
+            "change_type".to_string(),
+            "Employee.division_id".to_string(),
+            "string".to_string(),
+            "integer".to_string(),
+            line_of(&v2, "        division_id:"),
+        ),
+        (
+            "remove_field".to_string(),
+            "Employee.pronouns".to_string(),
+            "Pronouns".to_string(),
+            String::new(),
+            line_of(&v1, "        pronouns:"),
+        ),
+    ];
+    assert_eq!(changes(&out), expected);
+    let (code, out, _) = policy(&dir, &["diff", "hris-v1.yml", "hris-v1.yml"]);
+    assert_eq!((code, out.as_str()), (0, "0 changes\n"));
+}
+
+#[test]
+fn a_dictionary_takes_a_systems_fields_from_openapi() {
+    let dir = scratch("source");
+    let (v1, v2) = hris_versions();
+    std::fs::create_dir_all(dir.join("specs")).expect("mkdir");
+    std::fs::write(dir.join("specs/hris-v1.yml"), &v1).expect("write");
+    std::fs::write(dir.join("specs/hris-v2.yml"), &v2).expect("write");
+    let dictionary = |spec: &str, extra: &str| {
+        format!(
+            "kind: data_dictionary\nid: d\nsystems:\n  - name: hris\n    source: openapi {spec}#/components/schemas/Employee\n    fields:\n      - {{ name: social_security_number, type: string, data: employee_identity, pii: true }}\n{extra}"
+        )
+    };
+    std::fs::write(dir.join("d1.yaml"), dictionary("specs/hris-v1.yml", "")).expect("write");
+    std::fs::write(
+        dir.join("d2.yaml"),
+        dictionary(
+            "specs/hris-v2.yml",
+            "      - { name: badge_photo, type: string, data: employee_identity, pii: true }\n",
+        ),
+    )
+    .expect("write");
+    let (code, out, err) = policy(&dir, &["diff", "d1.yaml", "d2.yaml", "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let kinds: Vec<(String, String)> = changes(&out).into_iter().map(|(k, f, ..)| (k, f)).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("add_field".to_string(), "hris.work_email".to_string()),
+            ("rename_field".to_string(), "hris.civil_status".to_string()),
+            ("change_type".to_string(), "hris.division_id".to_string()),
+            ("add_field".to_string(), "hris.badge_photo".to_string()),
+            ("remove_field".to_string(), "hris.pronouns".to_string()),
+        ]
+    );
+    // A field the dictionary describes keeps its category from the dictionary.
+    let v: Value = serde_json::from_str(&out).expect("JSON");
+    let badge = &v["changes"][3];
+    assert_eq!(badge["data"], "employee_identity");
+    assert_eq!(badge["location"]["path"], "d2.yaml");
+    // A source that does not resolve is an error that says what it should be.
+    std::fs::write(dir.join("d3.yaml"), dictionary("specs/nope.yml", "")).expect("write");
+    let (code, _, err) = policy(&dir, &["diff", "d1.yaml", "d3.yaml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read `specs/nope.yml`"), "{err}");
+    assert!(
+        err.contains("should be `openapi FILE#/components/schemas/NAME`"),
+        "{err}"
+    );
+}
