@@ -3,6 +3,7 @@
 //! together at the end.
 
 mod audit;
+mod base;
 mod dictionary;
 mod hostile;
 mod lsp;

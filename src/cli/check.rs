@@ -4,6 +4,7 @@ use std::io::Write;
 
 use clap::Args;
 
+use super::base::{judge, Base, Request};
 use super::decision_log::DecisionLog;
 use super::load::{
     check_documents, load_documents, load_engine, parse_today, LimitArgs, PolicyArgs,
@@ -38,6 +39,9 @@ pub struct CheckArgs {
     /// The date `today()` returns, for reproducible runs
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_today)]
     pub today: Option<i32>,
+    /// Require an approved change request for every field change made to a data dictionary or OpenAPI document since the git revision REV
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
     /// Append one hash-chained JSON line per checked document to FILE (`policy log verify FILE` checks it)
     #[arg(long, value_name = "FILE")]
     pub decision_log: Option<String>,
@@ -63,7 +67,22 @@ pub fn run(args: CheckArgs, io: &mut Io) -> i32 {
         },
         None => None,
     };
-    let mut audit = Audit { log, failed: None };
+    let base = match &args.base {
+        Some(rev) => match Base::open(&io.cwd, rev) {
+            Ok(base) => Some(base),
+            Err(d) => {
+                engine.diagnostics.push(d);
+                None
+            }
+        },
+        None => None,
+    };
+    let mut audit = Audit {
+        log,
+        failed: None,
+        base,
+        requests: Vec::new(),
+    };
     let code = match args.format {
         OutputFormat::Human | OutputFormat::Json => streamed(&args, engine, today, io, &mut audit),
         OutputFormat::Sarif | OutputFormat::Junit | OutputFormat::Github => {
@@ -83,19 +102,36 @@ pub fn run(args: CheckArgs, io: &mut Io) -> i32 {
     }
 }
 
-/// The decision log of a run, if one was asked for.
+/// What a run keeps of the documents it checks besides its output: the
+/// decision log, and the change requests `--base` weighs the changes against.
 struct Audit {
     log: Option<DecisionLog>,
     failed: Option<std::io::Error>,
+    base: Option<Base>,
+    requests: Vec<Request>,
 }
 
 impl Audit {
     fn record(&mut self, engine: &Engine, doc: &crate::CheckedDocument) {
+        if self.base.is_some() {
+            self.requests.extend(Request::of(engine, doc));
+        }
         if let (Some(log), None) = (&mut self.log, &self.failed) {
             if let Err(e) = log.record(engine, doc) {
                 self.failed = Some(e);
             }
         }
+    }
+
+    /// With `--base`, the document that says which schema changes lack an
+    /// approved change request.
+    fn schema_changes(&mut self, engine: &mut Engine) -> Option<crate::CheckedDocument> {
+        if !engine.is_valid() {
+            return None;
+        }
+        let base = self.base.as_ref()?;
+        let changes = base.changes(engine);
+        Some(judge(base, &changes, &self.requests))
     }
 }
 
@@ -155,6 +191,10 @@ fn streamed(
             }
         },
     );
+    if let Some(doc) = audit.schema_changes(&mut engine) {
+        audit.record(&engine, &doc);
+        writer.document(&engine, io, &doc, None);
+    }
     writer.finish(io, args.strict)
 }
 
@@ -233,6 +273,10 @@ fn collected(
     load_documents(&mut engine, &args.paths, io, today, &mut report);
     for doc in &report.documents {
         audit.record(&engine, doc);
+    }
+    if let Some(doc) = audit.schema_changes(&mut engine) {
+        audit.record(&engine, &doc);
+        report.documents.push(doc);
     }
     let output = match args.format {
         OutputFormat::Sarif => crate::report::sarif::render(&report, &engine.set, &engine.sources),

@@ -1,6 +1,7 @@
 //! The `policy` command: arguments, files, exit codes. Runs in process with
 //! its own working directory, input and output, so tests can drive it.
 
+mod base;
 mod check;
 mod decision_log;
 mod diff;

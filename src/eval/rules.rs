@@ -42,6 +42,8 @@ pub enum Source {
     Metric(usize),
     /// An expired or one-sided waiver.
     Waiver(usize),
+    /// A schema change (`policy check --base`) without an approved change request.
+    SchemaChange,
 }
 
 #[derive(Clone, Debug)]
@@ -136,6 +138,13 @@ pub fn source_info(set: &PolicySet, source: Source) -> SourceInfo<'_> {
                 cite: None,
             }
         }
+        Source::SchemaChange => SourceInfo {
+            id: "change_control.schema_change".into(),
+            level: Level::Must,
+            title: Some("Every schema change has an approved change request"),
+            span: Span::Synthetic,
+            cite: None,
+        },
     }
 }
 
