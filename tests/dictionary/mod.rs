@@ -378,3 +378,29 @@ fn a_dictionary_takes_a_systems_fields_from_openapi() {
         "{err}"
     );
 }
+
+#[test]
+fn the_example_change_request_covers_the_example_dictionary_change() {
+    let acme = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme");
+    let (code, out, err) = policy(
+        &acme,
+        &[
+            "diff",
+            "dictionary/history/hr-data-dictionary-2026-09.yaml",
+            "dictionary/hr-data-dictionary.yaml",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    let found = changes(&out);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let cr =
+        std::fs::read_to_string(acme.join("documents/changes/cr-2026-041-score-explanations.yaml"))
+            .expect("CR-2026-041");
+    for (kind, field, ..) in &found {
+        let (system, name) = field.split_once('.').expect("system.field");
+        let entry = format!("  - kind: {kind}\n    data: ai_screening_score\n    system: {system}\n    field: {name}\n");
+        assert!(cr.contains(&entry), "CR-2026-041 lists {kind} {field}");
+    }
+}
