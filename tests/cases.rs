@@ -7,6 +7,9 @@ mod base;
 mod dictionary;
 mod hostile;
 mod lsp;
+mod oracle;
+mod properties;
+mod waivers;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
