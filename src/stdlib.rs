@@ -16,6 +16,7 @@ pub const MODULES: &[(&str, &str)] = &[
     ("ai_hr", include_str!("../stdlib/ai_hr.policy")),
     ("retention", include_str!("../stdlib/retention.policy")),
     ("golive", include_str!("../stdlib/golive.policy")),
+    ("dictionary", include_str!("../stdlib/dictionary.policy")),
 ];
 
 pub fn module(name: &str) -> Option<&'static str> {
