@@ -223,6 +223,10 @@ pub enum ChangeKind {
     RenameField,
     ChangeType,
     ChangeMapping,
+    /// The data category a field holds changed.
+    ChangeData,
+    /// A field became (or stopped being) personal data.
+    ChangePii,
 }
 
 impl ChangeKind {
@@ -233,6 +237,8 @@ impl ChangeKind {
             ChangeKind::RenameField => "rename_field",
             ChangeKind::ChangeType => "change_type",
             ChangeKind::ChangeMapping => "change_mapping",
+            ChangeKind::ChangeData => "change_data",
+            ChangeKind::ChangePii => "change_pii",
         }
     }
 }
@@ -242,7 +248,9 @@ impl ChangeKind {
 pub struct Change {
     pub kind: ChangeKind,
     pub system: String,
-    /// The field's name in the new dictionary (the old name for a removal).
+    /// The field's name in the old dictionary (the new one for an addition;
+    /// a rename's new name is its `after`), as `std.change` reads it: a
+    /// rename of a required field is a change to that field.
     pub field: String,
     pub data: Option<String>,
     pub before: Option<String>,
@@ -311,11 +319,14 @@ pub fn diff(old: &Dictionary, new: &Dictionary) -> Vec<Change> {
                     .find(|(_, to)| to.is_some_and(|t| std::ptr::eq(t, field)))
                     .map(|(gone, _)| gone.name.clone());
                 match from {
-                    Some(old_name) => changes.push(change(
-                        ChangeKind::RenameField,
-                        Some(old_name),
-                        Some(field.name.clone()),
-                    )),
+                    Some(old_name) => changes.push(Change {
+                        field: old_name.clone(),
+                        ..change(
+                            ChangeKind::RenameField,
+                            Some(old_name),
+                            Some(field.name.clone()),
+                        )
+                    }),
                     None => {
                         changes.push(change(ChangeKind::AddField, None, Some(field.ty.clone())))
                     }
@@ -327,6 +338,20 @@ pub fn diff(old: &Dictionary, new: &Dictionary) -> Vec<Change> {
                         ChangeKind::ChangeType,
                         Some(before.ty.clone()),
                         Some(field.ty.clone()),
+                    ));
+                }
+                if before.data != field.data {
+                    changes.push(change(
+                        ChangeKind::ChangeData,
+                        before.data.clone(),
+                        field.data.clone(),
+                    ));
+                }
+                if before.pii != field.pii {
+                    changes.push(change(
+                        ChangeKind::ChangePii,
+                        Some(before.pii.to_string()),
+                        Some(field.pii.to_string()),
                     ));
                 }
                 let (was, is) = (

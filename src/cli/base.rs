@@ -29,11 +29,37 @@ pub struct Base {
     changed: Vec<String>,
 }
 
+/// One entry of a change request's `changes`.
+struct Listed {
+    kind: String,
+    system: String,
+    field: String,
+    data: Option<String>,
+    after: Option<String>,
+}
+
+impl Listed {
+    /// Whether this entry is the change: the same kind, system and field, the
+    /// same data category (whose owner and steward must approve), and for a
+    /// rename or a new type, the same outcome.
+    fn covers(&self, change: &Change) -> bool {
+        let outcome_matters = matches!(
+            change.kind,
+            crate::dictionary::ChangeKind::RenameField | crate::dictionary::ChangeKind::ChangeType
+        );
+        self.kind == change.kind.word()
+            && self.system == change.system
+            && self.field == change.field
+            && (change.data.is_none() || self.data == change.data)
+            && (!outcome_matters || self.after == change.after)
+    }
+}
+
 /// A change request seen among the checked documents.
 pub struct Request {
     id: String,
-    /// (kind, system, field) of each change it lists.
-    covers: Vec<(String, String, String)>,
+    /// The changes it lists.
+    covers: Vec<Listed>,
     verdict: Verdict,
     /// The messages of its failing rules (the approvals it lacks).
     missing: Vec<String>,
@@ -252,8 +278,14 @@ impl Request {
             Some(crate::input::NodeValue::List(items)) => items
                 .iter()
                 .map(|c| {
-                    let text = |k: &str| c.get(k).and_then(Node::as_str).unwrap_or("").to_string();
-                    (text("kind"), text("system"), text("field"))
+                    let text = |k: &str| c.get(k).and_then(Node::as_str).map(String::from);
+                    Listed {
+                        kind: text("kind").unwrap_or_default(),
+                        system: text("system").unwrap_or_default(),
+                        field: text("field").unwrap_or_default(),
+                        data: text("data"),
+                        after: text("after"),
+                    }
                 })
                 .collect(),
             _ => Vec::new(),
@@ -281,11 +313,7 @@ pub fn judge(base: &Base, changes: &[Change], requests: &[Request]) -> CheckedDo
     for change in changes {
         let covering: Vec<&Request> = requests
             .iter()
-            .filter(|r| {
-                r.covers.iter().any(|(kind, system, field)| {
-                    kind == change.kind.word() && *system == change.system && *field == change.field
-                })
-            })
+            .filter(|r| r.covers.iter().any(|listed| listed.covers(change)))
             .collect();
         let what = format!("{} {}.{}", change.kind.word(), change.system, change.field);
         let (outcome, message) = if covering.iter().any(|r| r.verdict != Verdict::Fail) {

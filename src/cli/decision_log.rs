@@ -82,21 +82,37 @@ impl DecisionLog {
     /// Opens (or creates) the log at `path` to append to it. A log whose last
     /// line is not a chained entry is refused: appending would hide the damage.
     pub fn open(path: &Path, engine: &Engine) -> Result<DecisionLog, String> {
-        let prev = match std::fs::read_to_string(path) {
-            Ok(text) => match text.lines().rev().find(|l| !l.trim().is_empty()) {
-                None => GENESIS.to_string(),
-                Some(last) => match split_line(last) {
-                    Some((_, hash)) => hash.to_string(),
-                    None => {
+        let prev = match std::fs::read(path) {
+            Ok(bytes) if bytes.is_empty() => GENESIS.to_string(),
+            Ok(bytes) => {
+                let text = String::from_utf8_lossy(&bytes);
+                // Extending a broken or torn log would hide the damage.
+                if !text.ends_with('\n') {
+                    return Err(format!(
+                        "`{}` does not end with a complete line; run `policy log verify` on it",
+                        path.display()
+                    ));
+                }
+                match verify(&text) {
+                    Ok((_, last)) => last,
+                    Err(broken) => {
                         return Err(format!(
-                            "the last line of `{}` is not a decision log entry; run `policy log verify` on it",
-                            path.display()
+                            "`{}` is not an intact decision log (line {}: {}); it is not extended",
+                            path.display(),
+                            broken.line,
+                            broken.reason
                         ))
                     }
-                },
-            },
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => GENESIS.to_string(),
-            Err(e) => return Err(format!("cannot read `{}`: {}", path.display(), super::files::io_reason(&e))),
+            Err(e) => {
+                return Err(format!(
+                    "cannot read `{}`: {}",
+                    path.display(),
+                    super::files::io_reason(&e)
+                ))
+            }
         };
         let file = std::fs::OpenOptions::new()
             .create(true)
@@ -168,7 +184,9 @@ impl DecisionLog {
         let mut body = serde_json::to_string(&entry).unwrap_or_default();
         body.pop(); // the closing brace: the hash goes inside the object
         let hash = chain(&self.prev, &body);
-        writeln!(self.file, "{body}{HASH_FIELD}{hash}\"}}")?;
+        // One write a line: an interrupted run leaves a whole line or none.
+        let line = format!("{body}{HASH_FIELD}{hash}\"}}\n");
+        self.file.write_all(line.as_bytes())?;
         self.prev = hash;
         Ok(())
     }

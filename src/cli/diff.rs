@@ -187,7 +187,7 @@ fn openapi_fields(
 fn what(change: &Change) -> String {
     let name = format!("{}.{}", change.system, change.field);
     match (change.kind.word(), &change.before, &change.after) {
-        ("rename_field", Some(b), _) => format!("{}.{b} → {name}", change.system),
+        ("rename_field", _, Some(a)) => format!("{name} → {}.{a}", change.system),
         ("add_field", _, Some(ty)) => format!("{name} ({ty})"),
         ("remove_field", Some(ty), _) => format!("{name} ({ty})"),
         (_, b, a) => format!(

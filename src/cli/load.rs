@@ -35,7 +35,8 @@ impl LimitArgs {
     pub fn limits(&self) -> crate::limits::Limits {
         let mut limits = crate::limits::Limits::default();
         if let Some(mb) = self.max_document_mb {
-            limits.document_bytes = mb as usize * 1_000_000;
+            limits.document_bytes =
+                usize::try_from(u64::from(mb) * 1_000_000).unwrap_or(usize::MAX);
         }
         if let Some(depth) = self.max_depth {
             limits.document_depth = depth as usize;
@@ -351,6 +352,8 @@ pub fn check_documents(
             .collect();
         let mut checked =
             check_in_parallel(engine, &jobs, today, io, &progress, prerender).into_iter();
+        // The output of this batch must not share a line with the progress.
+        progress.clear(io);
         for slot in slots {
             match slot {
                 Slot::Done(diagnostics) => each(engine, io, nothing(diagnostics)),
@@ -375,7 +378,6 @@ pub fn check_documents(
             }
         }
     }
-    progress.clear(io);
 }
 
 /// One document path after reading: problems already known, or a file to check.
@@ -528,9 +530,12 @@ fn check_in_parallel(
 
 fn prepare_file(engine: &mut Engine, f: &super::files::Found) -> Slot {
     match std::fs::metadata(&f.path) {
-        Ok(m) if m.len() as usize > engine.limits.document_bytes => {
+        Ok(m) if usize::try_from(m.len()).map_or(true, |n| n > engine.limits.document_bytes) => {
             let file = engine.sources.add(f.display.clone(), "");
-            let d = crate::input::too_large(m.len() as usize, &engine.limits);
+            let d = crate::input::too_large(
+                usize::try_from(m.len()).unwrap_or(usize::MAX),
+                &engine.limits,
+            );
             return Slot::Done(vec![d.at(Span::new(file, 0..0), "this file")]);
         }
         _ => {}

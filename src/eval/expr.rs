@@ -825,6 +825,16 @@ impl<'a> Evaluator<'a> {
         };
         let mut missing = None;
         for candidate in list {
+            // Each element searched is a step: `x in LIST` inside a loop over
+            // another list is quadratic, and the budget must see it.
+            if self.budget == 0 {
+                self.stopped = true;
+                return Value::undefined(
+                    "the evaluation was stopped after too many steps",
+                    container_expr.span,
+                );
+            }
+            self.budget -= 1;
             match self.equal(&candidate, item) {
                 Ok(true) => return Value::Bool(true),
                 Ok(false) => {}

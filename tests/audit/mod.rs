@@ -159,6 +159,6 @@ fn a_damaged_log_is_not_extended() {
         ],
     );
     assert_eq!(code, 2, "{out}");
-    assert!(out.contains("is not a decision log entry"), "{out}");
+    assert!(out.contains("is not an intact decision log"), "{out}");
     let _ = std::fs::remove_file(log);
 }

@@ -173,8 +173,8 @@ fn a_renamed_field() {
     stages(
         "rename",
         |d| d.replace("name: employee_id,", "name: worker_id,"),
-        "  - { kind: rename_field, system: hris, field: worker_id, data: employee_records, before: employee_id, after: worker_id }\n",
-        "rename_field hris.worker_id",
+        "  - { kind: rename_field, system: hris, field: employee_id, data: employee_records, before: employee_id, after: worker_id }\n",
+        "rename_field hris.employee_id",
     );
 }
 

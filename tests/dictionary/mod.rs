@@ -114,7 +114,7 @@ fn every_kind_of_change_is_found_and_located() {
         ),
         (
             "rename_field",
-            "hris.worker_id",
+            "hris.employee_id",
             "employee_id",
             "worker_id",
             10,
@@ -304,7 +304,7 @@ fn two_versions_of_a_real_openapi_spec() {
         ),
         (
             "rename_field".to_string(),
-            "Employee.civil_status".to_string(),
+            "Employee.marital_status".to_string(),
             "marital_status".to_string(),
             "civil_status".to_string(),
             line_of(&v2, "        civil_status:"),
@@ -357,7 +357,10 @@ fn a_dictionary_takes_a_systems_fields_from_openapi() {
         kinds,
         vec![
             ("add_field".to_string(), "hris.work_email".to_string()),
-            ("rename_field".to_string(), "hris.civil_status".to_string()),
+            (
+                "rename_field".to_string(),
+                "hris.marital_status".to_string()
+            ),
             ("change_type".to_string(), "hris.division_id".to_string()),
             ("add_field".to_string(), "hris.badge_photo".to_string()),
             ("remove_field".to_string(), "hris.pronouns".to_string()),
@@ -403,4 +406,36 @@ fn the_example_change_request_covers_the_example_dictionary_change() {
         let entry = format!("  - kind: {kind}\n    data: ai_screening_score\n    system: {system}\n    field: {name}\n");
         assert!(cr.contains(&entry), "CR-2026-041 lists {kind} {field}");
     }
+}
+
+#[test]
+fn a_new_category_or_pii_mark_is_a_change() {
+    let dir = scratch("marks");
+    let v3 = V1
+        .replace(
+            "      - name: employment_begin_date\n        type: date\n        data: employment",
+            "      - name: employment_begin_date\n        type: date\n        data: payroll",
+        )
+        .replace(
+            "{ name: candidate_id, type: string, data: candidate_records, required: true }",
+            "{ name: candidate_id, type: string, data: candidate_records, required: true, pii: true }",
+        );
+    std::fs::write(dir.join("v3.yaml"), v3).expect("write");
+    let (code, out, err) = policy(&dir, &["diff", "v1.yaml", "v3.yaml", "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let found: Vec<(String, String, String, String)> = changes(&out)
+        .into_iter()
+        .map(|(k, f, b, a, _)| (k, f, b, a))
+        .collect();
+    let expected = [
+        ("change_pii", "ats.candidate_id", "false", "true"),
+        (
+            "change_data",
+            "hris.employment_begin_date",
+            "employment",
+            "payroll",
+        ),
+    ]
+    .map(|(k, f, b, a)| (k.to_string(), f.to_string(), b.to_string(), a.to_string()));
+    assert_eq!(found, expected);
 }
