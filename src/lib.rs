@@ -36,6 +36,36 @@ pub struct Engine {
     pub limits: limits::Limits,
 }
 
+/// The most diagnostics shown for one document file: a generated file can
+/// repeat one mistake thousands of times, and each is drawn with its line.
+pub const MAX_FILE_DIAGNOSTICS: usize = 100;
+
+/// Keeps the first [`MAX_FILE_DIAGNOSTICS`], and says how many more there were.
+fn cap_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
+    if diagnostics.len() <= MAX_FILE_DIAGNOSTICS {
+        return;
+    }
+    let more = diagnostics.len() - MAX_FILE_DIAGNOSTICS;
+    let more_errors = diagnostics
+        .iter()
+        .skip(MAX_FILE_DIAGNOSTICS)
+        .any(Diagnostic::is_error);
+    diagnostics.truncate(MAX_FILE_DIAGNOSTICS);
+    if let Some(last) = diagnostics.last_mut() {
+        last.notes.push(format!(
+            "{more} more problem{} in this file {} not shown",
+            if more == 1 { "" } else { "s" },
+            if more == 1 { "is" } else { "are" }
+        ));
+    }
+    // An error cut from the list still makes the file invalid.
+    if more_errors && !diagnostics.iter().any(Diagnostic::is_error) {
+        if let Some(last) = diagnostics.last_mut() {
+            last.severity = diagnostic::Severity::Error;
+        }
+    }
+}
+
 /// One evaluated document.
 pub struct CheckedDocument {
     /// The name it was read under (a path, or `<stdin>`).
@@ -199,6 +229,7 @@ impl Engine {
         today: i32,
     ) -> (Vec<CheckedDocument>, Vec<Diagnostic>) {
         let (documents, mut diagnostics) = self.validate(file, documents, diagnostics);
+        cap_diagnostics(&mut diagnostics);
         if !self.is_valid() {
             return (Vec::new(), diagnostics);
         }

@@ -427,3 +427,28 @@ fn a_quadratic_rule_is_stopped_not_passed() {
     let run = policy(&dir, &args);
     assert!(matches!(run.code, 0 | 1), "raised: {}", cut(&run.out));
 }
+
+/// Found by fuzzing: thousands of errors on one long line were each drawn
+/// with the whole line (gigabytes of output). A file shows at most 100.
+#[test]
+fn thousands_of_errors_on_one_line() {
+    let dir = setup();
+    let keys: Vec<String> = (0..3000).map(|_| "\"id\": \"x\"".to_string()).collect();
+    put(
+        &dir,
+        "dup.json",
+        format!("{{\"kind\": \"questionnaire\", {}}}", keys.join(", ")),
+    );
+    let run = check(&dir, "dup.json", &[]);
+    expect(
+        &run,
+        2,
+        "more problems in this file are not shown",
+        "3,000 duplicates",
+    );
+    assert!(
+        run.out.len() < 20_000_000,
+        "{} bytes of output",
+        run.out.len()
+    );
+}
