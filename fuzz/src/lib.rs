@@ -63,12 +63,16 @@ pub fn assert_node_spans(sources: &SourceMap, node: &Node) {
 /// Checks the spans of `diagnostics` and renders each one as the command
 /// line would (codespan snippets and JSON).
 pub fn render_diagnostics(sources: &SourceMap, diagnostics: &[Diagnostic]) {
-    for d in diagnostics {
+    // Spans of all are checked; as the command line does, only the first
+    // `MAX_FILE_DIAGNOSTICS` of a file are drawn (each with its whole line).
+    for (i, d) in diagnostics.iter().enumerate() {
         for label in &d.labels {
             assert_span(sources, label.span, d.code);
         }
         let _ = d.location(sources);
-        let _ = accord::report::human::render_diagnostic(sources, d);
+        if i < accord::MAX_FILE_DIAGNOSTICS {
+            let _ = accord::report::human::render_diagnostic(sources, d);
+        }
         let _ = accord::report::json::diagnostic(sources, d, None);
     }
 }
