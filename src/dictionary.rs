@@ -142,10 +142,24 @@ impl Dictionary {
             .collect()
     }
 
+    /// Makes `from_source` (a system's fields read from its `source`) the
+    /// system's fields, with what the dictionary itself lists of them.
+    pub fn take_fields_from_source(&mut self, system: &str, from_source: Vec<Field>) {
+        let listed: Vec<Field> = self
+            .fields
+            .iter()
+            .filter(|f| f.system == system)
+            .cloned()
+            .collect();
+        self.fields.retain(|f| f.system != system);
+        self.fields.extend(from_source);
+        self.overlay(system, listed);
+    }
+
     /// Gives a system's fields taken from a source what the dictionary says
     /// of them (category, `pii`, `required`), and keeps the fields only the
     /// dictionary lists.
-    pub fn overlay(&mut self, system: &str, listed: Vec<Field>) {
+    fn overlay(&mut self, system: &str, listed: Vec<Field>) {
         for field in listed {
             match self
                 .fields

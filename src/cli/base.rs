@@ -166,15 +166,9 @@ impl Base {
             else {
                 continue;
             };
-            let listed: Vec<_> = dictionary
-                .fields
-                .iter()
-                .filter(|f| f.system == system)
-                .cloned()
-                .collect();
-            dictionary.fields.retain(|f| f.system != system);
-            dictionary.add_openapi_schema(&system, schema_node);
-            dictionary.overlay(&system, listed);
+            let mut source = Dictionary::default();
+            source.add_openapi_schema(&system, schema_node);
+            dictionary.take_fields_from_source(&system, source.fields);
         }
         Some(dictionary)
     }

@@ -146,15 +146,7 @@ fn read_dictionary(engine: &mut Engine, given: &str, io: &mut Io) -> Option<Dict
             ));
             return None;
         };
-        let listed: Vec<_> = dictionary
-            .fields
-            .iter()
-            .filter(|f| f.system == system)
-            .cloned()
-            .collect();
-        dictionary.fields.retain(|f| f.system != system);
-        dictionary.fields.extend(fields.fields);
-        dictionary.overlay(&system, listed);
+        dictionary.take_fields_from_source(&system, fields.fields);
     }
     Some(dictionary)
 }
