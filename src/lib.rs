@@ -29,7 +29,8 @@ use source::{FileId, SourceMap, Span};
 /// A checked policy set and the sources of everything it has read.
 pub struct Engine {
     pub sources: SourceMap,
-    pub set: PolicySet,
+    /// Shared with the engines of the threads that check documents.
+    pub set: std::sync::Arc<PolicySet>,
     /// Errors and warnings of the policy set.
     pub diagnostics: Vec<Diagnostic>,
     /// The limits documents are read and evaluated within.
@@ -88,7 +89,7 @@ impl Engine {
         let (set, diagnostics) = check::compile(&mut sources, &files);
         Engine {
             sources,
-            set,
+            set: std::sync::Arc::new(set),
             diagnostics,
             limits: limits::Limits::default(),
         }
@@ -105,9 +106,20 @@ impl Engine {
         let (set, diagnostics) = check::compile_with(&mut sources, &files, parse);
         Engine {
             sources,
-            set,
+            set: std::sync::Arc::new(set),
             diagnostics,
             limits: limits::Limits::default(),
+        }
+    }
+
+    /// An engine for a thread that checks documents: it shares this one's
+    /// policy set and files, and lends its own document to its sources.
+    pub fn worker(&self) -> Engine {
+        Engine {
+            sources: self.sources.clone(),
+            set: std::sync::Arc::clone(&self.set),
+            diagnostics: self.diagnostics.clone(),
+            limits: self.limits,
         }
     }
 

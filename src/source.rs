@@ -3,6 +3,7 @@
 //! point into a policy and a document with the same kind of [`Span`].
 
 use std::ops::Range;
+use std::sync::Arc;
 
 /// Identifies one file of a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -81,6 +82,7 @@ impl Span {
 }
 
 /// One source file: its display name, its text and where its lines start.
+#[derive(Clone)]
 pub struct SourceFile {
     pub name: String,
     pub text: String,
@@ -88,7 +90,7 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    fn new(name: String, text: String) -> SourceFile {
+    pub fn new(name: String, text: String) -> SourceFile {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         SourceFile {
@@ -143,9 +145,14 @@ impl SourceFile {
 }
 
 /// Every file a run has read, addressed by [`FileId`].
-#[derive(Default)]
+///
+/// Cloning is cheap and makes a view for a thread that checks documents:
+/// the files are shared, and each view can lend one more file of its own
+/// (the document it is checking) that stands in for that file's entry.
+#[derive(Default, Clone)]
 pub struct SourceMap {
-    files: Vec<SourceFile>,
+    files: Arc<Vec<SourceFile>>,
+    lent: Option<(FileId, Arc<SourceFile>)>,
 }
 
 impl SourceMap {
@@ -153,9 +160,16 @@ impl SourceMap {
         SourceMap::default()
     }
 
+    /// Copies the shared files only when a view still holds them; views
+    /// live while documents are checked, when nothing is added.
+    fn files_mut(&mut self) -> &mut Vec<SourceFile> {
+        Arc::make_mut(&mut self.files)
+    }
+
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
-        let id = FileId(self.files.len() as u32);
-        self.files.push(SourceFile::new(name.into(), text.into()));
+        let files = self.files_mut();
+        let id = FileId(files.len() as u32);
+        files.push(SourceFile::new(name.into(), text.into()));
         id
     }
 
@@ -171,19 +185,43 @@ impl SourceMap {
     /// Forgets the files added after the first `len` (a document an editor
     /// checks on every keystroke must not pile up).
     pub fn truncate(&mut self, len: usize) {
-        self.files.truncate(len);
+        self.files_mut().truncate(len);
+        self.lent = None;
     }
 
     /// Drops a file's text once nothing more will be said about it (a long
     /// run streams its documents: memory stays that of the largest one).
     pub fn release(&mut self, id: FileId) {
-        if let Some(f) = self.files.get_mut(id.0 as usize) {
+        if let Some(f) = self.files_mut().get_mut(id.0 as usize) {
             f.text = String::new();
             f.line_starts = vec![0];
         }
     }
 
+    /// Lets `file` stand in for the entry `id` (added with no text) until
+    /// [`SourceMap::take_lent`]: a document read and checked on another
+    /// thread is shown without copying it into the shared files.
+    pub fn lend(&mut self, id: FileId, file: Arc<SourceFile>) {
+        self.lent = Some((id, file));
+    }
+
+    pub fn take_lent(&mut self) -> Option<(FileId, Arc<SourceFile>)> {
+        self.lent.take()
+    }
+
+    /// Puts a file's text in place for good (a report made from the whole run).
+    pub fn fill(&mut self, id: FileId, file: SourceFile) {
+        if let Some(slot) = self.files_mut().get_mut(id.0 as usize) {
+            *slot = file;
+        }
+    }
+
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        if let Some((lent, file)) = &self.lent {
+            if *lent == id {
+                return Some(file);
+            }
+        }
         self.files.get(id.0 as usize)
     }
 
@@ -215,10 +253,10 @@ impl SourceMap {
     }
 
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (FileId(i as u32), f))
+        (0..self.files.len()).filter_map(|i| {
+            let id = FileId(i as u32);
+            self.get(id).map(|f| (id, f))
+        })
     }
 }
 

@@ -6,9 +6,8 @@ use clap::Args;
 
 use super::base::{judge, Base, Request};
 use super::decision_log::DecisionLog;
-use super::load::{
-    check_documents, load_documents, load_engine, parse_today, LimitArgs, PolicyArgs,
-};
+use super::documents::{check_documents, load_documents};
+use super::load::{load_engine, parse_today, LimitArgs, PolicyArgs};
 use super::{Io, OutputFormat};
 use crate::report::{human, json, Report, Tally};
 use crate::Engine;

@@ -6,6 +6,7 @@ mod check;
 mod decision_log;
 mod diff;
 mod doc;
+mod documents;
 mod explain;
 pub(crate) mod files;
 mod fmt;

@@ -5,7 +5,8 @@
 
 use clap::{Args, ValueEnum};
 
-use super::load::{load_documents, load_engine, parse_today, PolicyArgs};
+use super::documents::load_documents;
+use super::load::{load_engine, parse_today, PolicyArgs};
 use super::Io;
 use crate::check::model::Applies;
 use crate::eval::{Outcome, Verdict};

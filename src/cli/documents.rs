@@ -1,0 +1,559 @@
+//! Checking the documents a command names (files, directories, standard
+//! input) on every core, with the outcomes handed on in the order named.
+//!
+//! Each worker reads, checks and (for streamed output) renders a file on its
+//! own, then takes the next one: a large manifest holds up no questionnaire.
+//! The thread that called hands the outcomes on in order as they complete,
+//! and only so many files may be done ahead of the next one it waits for,
+//! so memory stays bounded however many files a run names.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use super::files::{find, io_reason, read_text_or_prefix, Found};
+use super::Io;
+use crate::diagnostic::Diagnostic;
+use crate::input::Format;
+use crate::report::Report;
+use crate::source::{FileId, SourceFile, Span};
+use crate::Engine;
+
+/// How many files make a run long enough for a progress line.
+const PROGRESS_FROM: usize = 200;
+
+/// How many files a worker may be ahead of the one the output waits for,
+/// per core (a slow first file must not stop the others).
+const AHEAD_FILES_PER_CORE: usize = 1024;
+/// Nor may the files done ahead hold more than this, text and output.
+const AHEAD_BYTES: usize = 64 * 1024 * 1024;
+
+/// The checker recurses over nested input (bounded by `limits`).
+const WORKER_STACK: usize = 64 * 1024 * 1024;
+
+/// Renders a checked document on the thread that checked it (output is made
+/// on every core); `None` leaves it to the caller.
+pub type Prerender<'r> = &'r (dyn Fn(&Engine, &crate::CheckedDocument) -> Option<Vec<u8>> + Sync);
+
+/// A file's outcome with each document's output, if it was made already.
+pub struct Outcome {
+    pub documents: Vec<(crate::CheckedDocument, Option<Vec<u8>>)>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads, validates and evaluates the documents under `paths` into `report`.
+pub fn load_documents(
+    engine: &mut Engine,
+    paths: &[String],
+    io: &mut Io,
+    today: i32,
+    report: &mut Report,
+) {
+    check_documents(engine, paths, io, today, None, &mut |_, _, outcome| {
+        let documents = outcome.documents.into_iter().map(|(d, _)| d);
+        report.documents.extend(documents);
+        report.diagnostics.extend(outcome.diagnostics);
+    });
+}
+
+/// What one document path names, its entry in the sources made already.
+enum Item {
+    /// Problems known before reading (a path that does not exist).
+    Known(Vec<Diagnostic>),
+    Stdin(std::io::Result<Vec<u8>>),
+    File(Found),
+}
+
+struct Job {
+    /// The file's entry in the sources, with no text until it is read.
+    file: FileId,
+    item: Item,
+}
+
+/// A job done: its outcome, the file's text (to show it by), and how much
+/// memory it holds until handed on.
+struct Done {
+    outcome: Outcome,
+    source: Option<Arc<SourceFile>>,
+    bytes: usize,
+}
+
+/// Reads, validates and evaluates the documents under `paths`, and hands each
+/// file's outcome to `each` in the order the paths name them, with the file's
+/// text lent to `engine.sources`. Diagnostics about paths that hold nothing
+/// come first. With `prerender`, documents are also rendered where they are
+/// checked, and a file's text is dropped once `each` has seen it (the output
+/// is streamed); without, texts are kept for a report made at the end.
+pub fn check_documents(
+    engine: &mut Engine,
+    paths: &[String],
+    io: &mut Io,
+    today: i32,
+    prerender: Option<Prerender<'_>>,
+    each: &mut dyn FnMut(&mut Engine, &mut Io, Outcome),
+) {
+    let jobs = name_jobs(engine, paths, io, each);
+    let streamed = prerender.is_some();
+    let mut kept = Vec::new();
+    let mut hand_on = |engine: &mut Engine, io: &mut Io, file: FileId, done: Done| {
+        if let Some(source) = &done.source {
+            engine.sources.lend(file, Arc::clone(source));
+        }
+        each(engine, io, done.outcome);
+        engine.sources.take_lent();
+        if let (false, Some(source)) = (streamed, done.source) {
+            kept.push((file, source));
+        }
+    };
+    run_jobs(engine, &jobs, today, io, prerender, &mut hand_on);
+    // The workers are gone: the shared files are this engine's alone again.
+    for (file, source) in kept {
+        let source = Arc::try_unwrap(source).unwrap_or_else(|shared| (*shared).clone());
+        engine.sources.fill(file, source);
+    }
+}
+
+/// Gives every path a job and an entry in the sources, in order; a
+/// directory that holds no document is reported at once.
+fn name_jobs(
+    engine: &mut Engine,
+    paths: &[String],
+    io: &mut Io,
+    each: &mut dyn FnMut(&mut Engine, &mut Io, Outcome),
+) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    for given in paths {
+        if given == "-" {
+            let mut bytes = Vec::new();
+            let read = std::io::Read::read_to_end(&mut io.stdin, &mut bytes).map(|_| bytes);
+            let file = engine.sources.add("<stdin>", "");
+            jobs.push(Job {
+                file,
+                item: Item::Stdin(read),
+            });
+            continue;
+        }
+        match find(&io.cwd, given, &[".yaml", ".yml", ".json"]) {
+            Ok(found) if found.is_empty() => {
+                let d = Diagnostic::warning(
+                    "A312",
+                    format!(
+                        "`{given}` holds no .yaml, .yml or .json file: nothing was checked there"
+                    ),
+                );
+                each(engine, io, nothing(vec![d]));
+            }
+            Ok(found) => {
+                for f in found {
+                    let file = engine.sources.add(f.display.clone(), "");
+                    jobs.push(Job {
+                        file,
+                        item: Item::File(f),
+                    });
+                }
+            }
+            Err(d) => {
+                let file = engine.sources.add(given.clone(), "");
+                let d = d.at(Span::new(file, 0..0), "here");
+                jobs.push(Job {
+                    file,
+                    item: Item::Known(vec![d]),
+                });
+            }
+        }
+    }
+    jobs
+}
+
+fn nothing(diagnostics: Vec<Diagnostic>) -> Outcome {
+    Outcome {
+        documents: Vec::new(),
+        diagnostics,
+    }
+}
+
+/// Runs the jobs on every core and hands each one on in order.
+fn run_jobs(
+    engine: &mut Engine,
+    jobs: &[Job],
+    today: i32,
+    io: &mut Io,
+    prerender: Option<Prerender<'_>>,
+    hand_on: &mut dyn FnMut(&mut Engine, &mut Io, FileId, Done),
+) {
+    let progress = Progress::new(jobs.len());
+    let cores = workers(io).min(jobs.len());
+    if cores <= 1 {
+        let mut worker = engine.worker();
+        for job in jobs {
+            let done = run(&mut worker, job, today, prerender);
+            progress.finished();
+            progress.clear(io);
+            hand_on(engine, io, job.file, done);
+            progress.show(io);
+        }
+        return;
+    }
+    let window = Window {
+        state: Mutex::new(WindowState::default()),
+        moved: Condvar::new(),
+        files: cores * AHEAD_FILES_PER_CORE,
+    };
+    let (sender, receiver) = mpsc::channel::<(usize, Done)>();
+    let engines: Vec<Engine> = (0..cores).map(|_| engine.worker()).collect();
+    let mut written = 0;
+    let mut waiting = BTreeMap::new();
+    std::thread::scope(|scope| {
+        for mut worker in engines {
+            let sender = sender.clone();
+            let (window, progress) = (&window, &progress);
+            let work = move || {
+                let worked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    while let Some(i) = window.take(jobs.len()) {
+                        let Some(job) = jobs.get(i) else { break };
+                        let done = run(&mut worker, job, today, prerender);
+                        progress.finished();
+                        window.hold(done.bytes);
+                        if sender.send((i, done)).is_err() {
+                            break;
+                        }
+                    }
+                }));
+                // A bug in checking one file must not leave the others
+                // waiting for it: they stop, and this thread takes over.
+                if worked.is_err() {
+                    window.abandon();
+                }
+            };
+            // A worker that cannot start leaves its share to the others,
+            // or to this thread below.
+            let _ = std::thread::Builder::new()
+                .stack_size(WORKER_STACK)
+                .spawn_scoped(scope, work);
+        }
+        drop(sender);
+        while written < jobs.len() {
+            match receiver.recv_timeout(Duration::from_millis(100)) {
+                Ok((i, done)) => {
+                    waiting.insert(i, done);
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) if window.abandoned() => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+            while let Some(done) = waiting.remove(&written) {
+                let (Some(job), bytes) = (jobs.get(written), done.bytes) else {
+                    break;
+                };
+                progress.clear(io);
+                hand_on(engine, io, job.file, done);
+                written += 1;
+                window.release(bytes);
+            }
+            progress.show(io);
+        }
+    });
+    // Jobs no worker finished (none could start, or one died) are done here.
+    let mut worker = engine.worker();
+    for (i, job) in jobs.iter().enumerate().skip(written) {
+        let done = waiting
+            .remove(&i)
+            .unwrap_or_else(|| run(&mut worker, job, today, prerender));
+        progress.clear(io);
+        hand_on(engine, io, job.file, done);
+    }
+    progress.clear(io);
+}
+
+/// Reads, checks and renders one file on a worker's engine.
+fn run(worker: &mut Engine, job: &Job, today: i32, prerender: Option<Prerender<'_>>) -> Done {
+    let file = job.file;
+    let name = worker.sources.name(file).to_string();
+    let failed = |d: Diagnostic| Done {
+        outcome: nothing(vec![d]),
+        source: None,
+        bytes: 0,
+    };
+    let (bytes, searched) = match &job.item {
+        Item::Known(diagnostics) => {
+            return Done {
+                outcome: nothing(diagnostics.clone()),
+                source: None,
+                bytes: 0,
+            }
+        }
+        Item::Stdin(Ok(bytes)) => (bytes.clone(), false),
+        Item::Stdin(Err(e)) => {
+            return failed(Diagnostic::error(
+                "A302",
+                format!("cannot read standard input: {}", io_reason(e)),
+            ))
+        }
+        Item::File(f) => match read_file(worker, f) {
+            Ok(bytes) => (bytes, f.searched),
+            Err(d) => return failed(d.at(Span::new(file, 0..0), "here")),
+        },
+    };
+    let text = match read_text_or_prefix(bytes, &name) {
+        Ok(text) => text,
+        Err((d, valid)) => {
+            let at = valid.len();
+            return Done {
+                outcome: nothing(vec![d.at(Span::new(file, at..at), "invalid UTF-8 here")]),
+                source: Some(Arc::new(SourceFile::new(name, valid))),
+                bytes: at,
+            };
+        }
+    };
+    let format = Format::guess(&name, &text);
+    let source = Arc::new(SourceFile::new(name, text));
+    worker.sources.lend(file, Arc::clone(&source));
+    let checked = if searched {
+        worker.check_found_file(file, format, today)
+    } else {
+        Some(worker.check_file(file, format, today))
+    };
+    let outcome = match checked {
+        Some((documents, diagnostics)) => Outcome {
+            documents: documents
+                .into_iter()
+                .map(|d| {
+                    let output = prerender.and_then(|render| render(worker, &d));
+                    (d, output)
+                })
+                .collect(),
+            diagnostics,
+        },
+        None => {
+            let name = &source.name;
+            nothing(vec![Diagnostic::warning(
+                "A313",
+                format!("`{name}` has no `kind` or `id`: not an Accord document, skipped"),
+            )])
+        }
+    };
+    worker.sources.take_lent();
+    let output: usize = outcome
+        .documents
+        .iter()
+        .filter_map(|(_, output)| output.as_ref().map(Vec::len))
+        .sum();
+    Done {
+        bytes: source.text.len() + output,
+        outcome,
+        source: Some(source),
+    }
+}
+
+/// A document file's bytes, within the size limit.
+fn read_file(engine: &Engine, f: &Found) -> Result<Vec<u8>, Diagnostic> {
+    if let Ok(m) = std::fs::metadata(&f.path) {
+        let size = usize::try_from(m.len()).unwrap_or(usize::MAX);
+        if size > engine.limits.document_bytes {
+            return Err(crate::input::too_large(size, &engine.limits));
+        }
+    }
+    std::fs::read(&f.path).map_err(|e| {
+        Diagnostic::error(
+            "A402",
+            format!("cannot read `{}`: {}", f.display, io_reason(&e)),
+        )
+    })
+}
+
+/// How far ahead of the output the workers may be.
+struct Window {
+    state: Mutex<WindowState>,
+    moved: Condvar,
+    /// Most files done or being done ahead of the next one handed on.
+    files: usize,
+}
+
+#[derive(Default)]
+struct WindowState {
+    /// The next job to take.
+    next: usize,
+    /// Jobs handed on so far.
+    written: usize,
+    /// Memory held by jobs done but not handed on.
+    bytes: usize,
+    /// A worker died: the others stop taking jobs.
+    abandoned: bool,
+}
+
+impl Window {
+    /// The next job, once the window has room for it; `None` when all are taken.
+    fn take(&self, total: usize) -> Option<usize> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if state.next >= total || state.abandoned {
+                return None;
+            }
+            // The job the output waits for is always taken, or nothing moves.
+            let room = state.next < state.written + self.files && state.bytes < AHEAD_BYTES;
+            if state.next == state.written || room {
+                state.next += 1;
+                return Some(state.next - 1);
+            }
+            state = self.moved.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn abandon(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.abandoned = true;
+        drop(state);
+        self.moved.notify_all();
+    }
+
+    fn abandoned(&self) -> bool {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .abandoned
+    }
+
+    fn hold(&self, bytes: usize) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.bytes += bytes;
+    }
+
+    /// One more job handed on, and the memory it held freed.
+    fn release(&self, bytes: usize) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.written += 1;
+        state.bytes = state.bytes.saturating_sub(bytes);
+        drop(state);
+        self.moved.notify_all();
+    }
+}
+
+/// How far a long run is, shown on a terminal at most ten times a second.
+struct Progress {
+    total: usize,
+    done: AtomicUsize,
+    shown: Mutex<Option<Instant>>,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        Progress {
+            total,
+            done: AtomicUsize::new(0),
+            shown: Mutex::new(None),
+        }
+    }
+
+    fn finished(&self) {
+        self.done.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn show(&self, io: &mut Io) {
+        if self.total < PROGRESS_FROM {
+            return;
+        }
+        let Some(p) = io.progress.as_mut() else {
+            return;
+        };
+        let mut shown = self.shown.lock().unwrap_or_else(|e| e.into_inner());
+        if shown.is_some_and(|at| at.elapsed() < Duration::from_millis(100)) {
+            return;
+        }
+        let done = self.done.load(Ordering::Relaxed);
+        let _ = write!(p, "\rchecking {done}/{} documents", self.total);
+        let _ = p.flush();
+        *shown = Some(Instant::now());
+    }
+
+    /// Output must not share a line with the progress.
+    fn clear(&self, io: &mut Io) {
+        let mut shown = self.shown.lock().unwrap_or_else(|e| e.into_inner());
+        if shown.take().is_none() {
+            return;
+        }
+        if let Some(p) = io.progress.as_mut() {
+            let _ = write!(p, "\r{}\r", " ".repeat(40));
+            let _ = p.flush();
+        }
+    }
+}
+
+/// How many threads check documents: `--jobs`, else one a core.
+fn workers(io: &Io) -> usize {
+    io.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(files: usize) -> Window {
+        Window {
+            state: Mutex::new(WindowState::default()),
+            moved: Condvar::new(),
+            files,
+        }
+    }
+
+    /// Takes a job if one can be taken now, without waiting.
+    fn try_take(w: &Window, total: usize) -> Option<usize> {
+        let state = w.state.lock().unwrap_or_else(|e| e.into_inner());
+        let room = state.next < state.written + w.files && state.bytes < AHEAD_BYTES;
+        let free = state.next < total && !state.abandoned && (state.next == state.written || room);
+        drop(state);
+        free.then(|| w.take(total)).flatten()
+    }
+
+    #[test]
+    fn workers_stay_within_the_window_and_the_next_file_is_always_free() {
+        let w = window(3);
+        assert_eq!(try_take(&w, 10), Some(0));
+        assert_eq!(try_take(&w, 10), Some(1));
+        assert_eq!(try_take(&w, 10), Some(2));
+        // Three files are out and none handed on: the fourth waits.
+        assert_eq!(try_take(&w, 10), None);
+        w.release(0);
+        assert_eq!(try_take(&w, 10), Some(3));
+        assert_eq!(try_take(&w, 10), None);
+    }
+
+    #[test]
+    fn memory_held_ahead_stops_workers_but_not_the_file_output_waits_for() {
+        let w = window(100);
+        assert_eq!(try_take(&w, 10), Some(0));
+        w.hold(AHEAD_BYTES);
+        // Job 0 is done but not handed on; its memory fills the window.
+        assert_eq!(try_take(&w, 10), None);
+        w.release(AHEAD_BYTES);
+        // Everything before job 1 is handed on: job 1 is taken whatever is held.
+        w.hold(AHEAD_BYTES * 2);
+        assert_eq!(try_take(&w, 10), Some(1));
+    }
+
+    #[test]
+    fn an_abandoned_window_hands_out_nothing() {
+        let w = window(100);
+        assert_eq!(try_take(&w, 10), Some(0));
+        w.abandon();
+        assert_eq!(w.take(10), None);
+        assert!(w.abandoned());
+    }
+
+    #[test]
+    fn a_waiting_worker_wakes_when_the_output_moves_on() {
+        let w = window(1);
+        assert_eq!(w.take(3), Some(0));
+        std::thread::scope(|scope| {
+            let waiting = scope.spawn(|| w.take(3));
+            std::thread::sleep(Duration::from_millis(50));
+            w.release(0);
+            assert_eq!(waiting.join().ok().flatten(), Some(1));
+        });
+    }
+}
