@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use super::value::{display, Items, Value};
 use crate::check::ir::{Builtin, Expr, ExprKind, InterpPart};
-use crate::check::model::{Const, DeclKind, PolicySet};
+use crate::check::model::{Const, DeclId, DeclKind, PolicySet};
 use crate::check::words::WordSet;
 use crate::input::{Node, NodeValue};
 use crate::source::Span;
@@ -32,6 +32,8 @@ pub struct Evaluator<'a> {
     pub budget: u64,
     /// The budget ran out: every value since is undefined.
     pub stopped: bool,
+    /// Declarations named by document strings, by the string's address.
+    named: std::cell::RefCell<rustc_hash::FxHashMap<(usize, DeclKind), Option<DeclId>>>,
 }
 
 /// One evaluated sub-expression, for `policy explain`.
@@ -69,6 +71,7 @@ impl<'a> Evaluator<'a> {
             trace_depth: 0,
             budget: u64::MAX,
             stopped: false,
+            named: Default::default(),
         }
     }
 
@@ -122,7 +125,19 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    #[inline]
     pub fn eval(&mut self, e: &'a Expr, env: &mut Env<'a>) -> Value<'a> {
+        if self.budget == 0 || self.trace.is_some() {
+            return self.eval_counted(e, env);
+        }
+        self.budget -= 1;
+        self.eval_node(e, env)
+    }
+
+    /// [`Evaluator::eval`] when the budget has run out or a trace is kept.
+    #[cold]
+    #[inline(never)]
+    fn eval_counted(&mut self, e: &'a Expr, env: &mut Env<'a>) -> Value<'a> {
         if self.budget == 0 {
             self.stopped = true;
             return Value::undefined("the evaluation was stopped after too many steps", e.span);
@@ -169,24 +184,7 @@ impl<'a> Evaluator<'a> {
     fn eval_node(&mut self, e: &'a Expr, env: &mut Env<'a>) -> Value<'a> {
         match &e.kind {
             ExprKind::Const(c) => Value::from_const(c),
-            ExprKind::Interp(parts) => {
-                let mut out = String::new();
-                for part in parts {
-                    match part {
-                        InterpPart::Text(t) => out.push_str(t),
-                        InterpPart::Expr(e) => {
-                            let v = self.eval(e, env);
-                            // In a condition a string built from a missing value is
-                            // missing too; in a message it says "(missing)".
-                            if v.is_missing() && !self.in_message {
-                                return v;
-                            }
-                            out.push_str(&display(&v, self.set));
-                        }
-                    }
-                }
-                Value::Str(out.into())
-            }
+            ExprKind::Interp(parts) => self.interpolate(parts, env),
             ExprKind::List(items) => Value::List(Items::made(
                 items.iter().map(|i| self.eval(i, env)).collect(),
             )),
@@ -273,26 +271,7 @@ impl<'a> Evaluator<'a> {
                     None => Value::Bool(false),
                 },
             },
-            ExprKind::MatchesDynamic(l, r) => {
-                let lv = self.eval(l, env);
-                let rv = self.eval(r, env);
-                if lv.is_missing() {
-                    return lv;
-                }
-                if rv.is_missing() {
-                    return rv;
-                }
-                match (lv.as_text(self.set), rv.as_text(self.set)) {
-                    (Some(s), Some(p)) => match regex::Regex::new(p) {
-                        Ok(re) => Value::Bool(re.is_match(s)),
-                        Err(_) => Value::undefined(
-                            format!("`{p}` is not a regular expression"),
-                            Span::Synthetic,
-                        ),
-                    },
-                    _ => Value::Bool(false),
-                }
-            }
+            ExprKind::MatchesDynamic(l, r) => self.matches_dynamic(l, r, env),
             ExprKind::Quantifier {
                 q,
                 slot,
@@ -304,56 +283,117 @@ impl<'a> Evaluator<'a> {
                 list,
                 element,
                 filter,
-            } => {
-                let listv = self.eval(list, env);
-                let items = match self.items(&listv, list) {
-                    Ok(items) => items,
-                    Err(m) => return m,
-                };
-                let mut out = Vec::new();
-                for item in items {
-                    set_slot(env, *slot, item);
-                    if let Some(f) = filter {
-                        let keep = self.eval(f, env);
-                        match keep.as_bool() {
-                            Some(true) => {}
-                            Some(false) => continue,
-                            None if keep.is_missing() => return keep,
-                            None => {
-                                return Value::undefined(
-                                    "the `if` of a comprehension is neither true nor false",
-                                    Span::Synthetic,
-                                )
-                            }
-                        }
-                    }
-                    out.push(self.eval(element, env));
-                }
-                Value::List(Items::made(out))
-            }
+            } => self.comprehension(*slot, list, element, filter.as_deref(), env),
             ExprKind::Builtin(b, args) => self.builtin(*b, args, env, e.span),
-            ExprKind::CallFn { instance, args } => {
-                let Some(f) = self.set.functions.get(*instance) else {
-                    return Value::missing("?", e.span);
-                };
-                let mut frame: Env<'a> = Vec::with_capacity(f.frame_size);
-                // A document value passed in counts only if the body reads
-                // nothing deeper: `eu(input.vendor)` reads `vendor.data_residency`.
-                let before = self.first_read;
-                for a in args {
-                    let v = self.eval(a, env);
-                    frame.push(v);
-                }
-                if before.is_none() {
-                    if let Some(arg_read) = self.first_read.take() {
-                        self.fallback_read.get_or_insert(arg_read);
-                    }
-                }
-                frame.resize(f.frame_size.max(args.len()), Value::Bool(false));
-                self.eval(&f.body, &mut frame)
-            }
+            ExprKind::CallFn { instance, args } => self.call(*instance, args, env, e.span),
             ExprKind::Error => Value::undefined("an expression with errors", Span::Synthetic),
         }
+    }
+
+    #[inline(never)]
+    fn interpolate(&mut self, parts: &'a [InterpPart], env: &mut Env<'a>) -> Value<'a> {
+        let mut out = String::new();
+        for part in parts {
+            match part {
+                InterpPart::Text(t) => out.push_str(t),
+                InterpPart::Expr(e) => {
+                    let v = self.eval(e, env);
+                    // In a condition a string built from a missing value is
+                    // missing too; in a message it says "(missing)".
+                    if v.is_missing() && !self.in_message {
+                        return v;
+                    }
+                    out.push_str(&display(&v, self.set));
+                }
+            }
+        }
+        Value::Str(out.into())
+    }
+
+    #[inline(never)]
+    fn matches_dynamic(&mut self, l: &'a Expr, r: &'a Expr, env: &mut Env<'a>) -> Value<'a> {
+        let lv = self.eval(l, env);
+        let rv = self.eval(r, env);
+        if lv.is_missing() {
+            return lv;
+        }
+        if rv.is_missing() {
+            return rv;
+        }
+        match (lv.as_text(self.set), rv.as_text(self.set)) {
+            (Some(s), Some(p)) => match regex::Regex::new(p) {
+                Ok(re) => Value::Bool(re.is_match(s)),
+                Err(_) => Value::undefined(
+                    format!("`{p}` is not a regular expression"),
+                    Span::Synthetic,
+                ),
+            },
+            _ => Value::Bool(false),
+        }
+    }
+
+    #[inline(never)]
+    fn comprehension(
+        &mut self,
+        slot: usize,
+        list: &'a Expr,
+        element: &'a Expr,
+        filter: Option<&'a Expr>,
+        env: &mut Env<'a>,
+    ) -> Value<'a> {
+        let listv = self.eval(list, env);
+        let items = match self.items(&listv, list) {
+            Ok(items) => items,
+            Err(m) => return m,
+        };
+        let mut out = Vec::new();
+        for item in items {
+            set_slot(env, slot, item);
+            if let Some(f) = filter {
+                let keep = self.eval(f, env);
+                match keep.as_bool() {
+                    Some(true) => {}
+                    Some(false) => continue,
+                    None if keep.is_missing() => return keep,
+                    None => {
+                        return Value::undefined(
+                            "the `if` of a comprehension is neither true nor false",
+                            Span::Synthetic,
+                        )
+                    }
+                }
+            }
+            out.push(self.eval(element, env));
+        }
+        Value::List(Items::made(out))
+    }
+
+    #[inline(never)]
+    fn call(
+        &mut self,
+        instance: usize,
+        args: &'a [Expr],
+        env: &mut Env<'a>,
+        span: Span,
+    ) -> Value<'a> {
+        let Some(f) = self.set.functions.get(instance) else {
+            return Value::missing("?", span);
+        };
+        let mut frame: Env<'a> = Vec::with_capacity(f.frame_size);
+        // A document value passed in counts only if the body reads
+        // nothing deeper: `eu(input.vendor)` reads `vendor.data_residency`.
+        let before = self.first_read;
+        for a in args {
+            let v = self.eval(a, env);
+            frame.push(v);
+        }
+        if before.is_none() {
+            if let Some(arg_read) = self.first_read.take() {
+                self.fallback_read.get_or_insert(arg_read);
+            }
+        }
+        frame.resize(f.frame_size.max(args.len()), Value::Bool(false));
+        self.eval(&f.body, &mut frame)
     }
 
     /// A path's base: reading `f` in `f.x` is not a read of `f` itself.
@@ -368,15 +408,33 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// The declaration of `kind` a value names. A document names the same
+    /// few declarations thousands of times with shared strings, which live
+    /// as long as the evaluation: their address stands for their text.
+    fn decl_named(&self, kind: DeclKind, v: &Value<'a>) -> Option<DeclId> {
+        if let Value::Node(Node {
+            value: NodeValue::Str(text),
+            ..
+        }) = v
+        {
+            let key = (text.as_ptr() as usize, kind);
+            if let Some(known) = self.named.borrow().get(&key) {
+                return *known;
+            }
+            let found = self.set.lookup(kind, text);
+            self.named.borrow_mut().insert(key, found);
+            return found;
+        }
+        v.as_text(self.set)
+            .and_then(|name| self.set.lookup(kind, name))
+    }
+
     fn as_decl(&self, kind: DeclKind, v: &Value<'a>, inner: &Expr) -> Value<'a> {
         if v.is_missing() {
             return v.clone();
         }
         let origin = v.location().unwrap_or(Span::Synthetic);
-        match v
-            .as_text(self.set)
-            .and_then(|name| self.set.lookup(kind, name))
-        {
+        match self.decl_named(kind, v) {
             Some(id) => Value::Decl(id, origin),
             None => {
                 let _ = inner;
@@ -437,10 +495,7 @@ impl<'a> Evaluator<'a> {
         }
         let origin = index.location().unwrap_or(Span::Synthetic);
         match base {
-            Value::Collection(kind) => match index
-                .as_text(self.set)
-                .and_then(|n| self.set.lookup(*kind, n))
-            {
+            Value::Collection(kind) => match self.decl_named(*kind, index) {
                 Some(id) => Value::Decl(id, origin),
                 None => Value::missing(path, origin),
             },
@@ -781,12 +836,7 @@ impl<'a> Evaluator<'a> {
             return container.clone();
         }
         match container {
-            Value::Collection(kind) => {
-                return Value::Bool(
-                    item.as_text(self.set)
-                        .is_some_and(|n| self.set.lookup(*kind, n).is_some()),
-                )
-            }
+            Value::Collection(kind) => return Value::Bool(self.decl_named(*kind, item).is_some()),
             Value::Str(_)
             | Value::Node(Node {
                 value: NodeValue::Str(_),

@@ -35,7 +35,7 @@ impl Outcome {
 }
 
 /// What produced a result.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Source {
     Rule(usize),
     /// A metric's target on a scorecard.
@@ -159,7 +159,10 @@ struct RuleRun<'r, 'a> {
     rule: &'a Rule,
     ev: &'r mut Evaluator<'a>,
     doc_start: Span,
+    /// The failing and indeterminate branches.
     branches: Vec<Branch>,
+    /// Where the first passing branch was (the others need not be kept).
+    passed: Option<Span>,
     /// The location of the innermost `each` element being evaluated.
     element: Option<Span>,
     /// For `policy explain`: the evaluation told step by step.
@@ -253,7 +256,11 @@ impl<'a> RuleRun<'_, 'a> {
             };
             self.say(format!("{indent}⇒ {}{at}{why}", branch.outcome.word()));
         }
-        self.branches.push(branch);
+        if branch.outcome.is_failure() {
+            self.branches.push(branch);
+        } else if branch.outcome == Outcome::Pass && self.passed.is_none() {
+            self.passed = Some(branch.location);
+        }
     }
 
     fn message(&mut self, env: &mut Vec<Value<'a>>, default: String) -> String {
@@ -492,6 +499,7 @@ fn run_rule<'a>(
         ev,
         doc_start,
         branches: Vec::new(),
+        passed: None,
         element: None,
         log: log.as_ref().map(|_| Vec::new()),
         nest: 0,
@@ -500,33 +508,31 @@ fn run_rule<'a>(
     if let (Some(out), Some(lines)) = (log, run.log.take()) {
         *out = lines;
     }
-    let branches = run.branches;
     let source = Source::Rule(index);
-    let failing: Vec<RuleResult> = branches
-        .iter()
-        .filter(|b| b.outcome.is_failure())
-        .map(|b| RuleResult {
-            source,
-            outcome: b.outcome,
-            message: b.message.clone(),
-            location: b.location,
-            waiver: None,
-        })
-        .collect();
-    if !failing.is_empty() {
-        return failing;
+    let passed = run.passed;
+    if !run.branches.is_empty() {
+        return run
+            .branches
+            .into_iter()
+            .map(|b| RuleResult {
+                source,
+                outcome: b.outcome,
+                message: b.message,
+                location: b.location,
+                waiver: None,
+            })
+            .collect();
     }
-    let passed = branches.iter().find(|b| b.outcome == Outcome::Pass);
     let title = rule.title.clone().unwrap_or_else(|| rule.id.clone());
     vec![match passed {
-        Some(b) => RuleResult {
+        Some(location) => RuleResult {
             source,
             outcome: Outcome::Pass,
             message: title,
             location: if rule.steps.iter().any(|s| matches!(s, Step::Each { .. })) {
                 doc_start
             } else {
-                b.location
+                location
             },
             waiver: None,
         },
