@@ -1,13 +1,13 @@
 //! `--format json`: the stable `accord.check/v1` document.
 
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::ser::Serialize;
 use serde_json::{json, Value};
 
 use super::{Report, Tally};
 use crate::check::model::PolicySet;
 use crate::diagnostic::Diagnostic;
 use crate::eval::rules::source_info;
-use crate::eval::RuleResult;
+use crate::eval::rules::Source;
 use crate::source::{SourceMap, Span};
 use crate::CheckedDocument;
 
@@ -36,89 +36,205 @@ pub fn diagnostic(sources: &SourceMap, d: &Diagnostic, fallback_path: Option<&st
     json!({"path": path, "line": line, "column": column, "code": d.code, "message": message})
 }
 
-/// What results are rendered with: serialised as they are written, nothing
-/// is built in memory beside the output (a manifest can have a million results).
-struct Output<'r> {
-    set: &'r PolicySet,
-    sources: &'r SourceMap,
-}
-
-struct Located<'r>(&'r SourceMap, Span);
-
-impl Serialize for Located<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.0.location(self.1) {
-            Some((path, line, column)) => {
-                let mut m = s.serialize_map(Some(3))?;
-                m.serialize_entry("path", path)?;
-                m.serialize_entry("line", &line)?;
-                m.serialize_entry("column", &column)?;
-                m.end()
+/// One document of the `documents` list, as [`Stream`] writes it: pretty
+/// JSON, two spaces a level, as `serde_json::to_string_pretty` writes it, the
+/// document two levels deep. Written by hand, because a manifest can have a
+/// million results, and each result of a rule repeats the rule's own part
+/// (its id, level, title and place), which is made once per document.
+pub fn document(
+    set: &PolicySet,
+    sources: &SourceMap,
+    doc: &CheckedDocument,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut w = Pretty {
+        buf: Vec::with_capacity(BLOCK),
+        out,
+        paths: Vec::new(),
+    };
+    w.buf.push(b'{');
+    w.key(3, "path", true);
+    w.string(&doc.path);
+    w.key(3, "kind", false);
+    w.string(&doc.kind);
+    w.key(3, "id", false);
+    w.string(&doc.id);
+    w.key(3, "verdict", false);
+    w.string(doc.report.verdict.word());
+    if let Some(score) = doc.report.score {
+        w.key(3, "score", false);
+        let _ = serde_json::to_writer(&mut w.buf, &score);
+    }
+    w.key(3, "results", false);
+    if doc.report.results.is_empty() {
+        w.buf.extend_from_slice(b"[]");
+    } else {
+        w.buf.push(b'[');
+        let mut parts: rustc_hash::FxHashMap<Source, RuleParts> = Default::default();
+        for (i, r) in doc.report.results.iter().enumerate() {
+            if i > 0 {
+                w.buf.push(b',');
             }
-            None => s.serialize_none(),
+            w.line(4);
+            w.buf.push(b'{');
+            let rule = parts
+                .entry(r.source)
+                .or_insert_with(|| RuleParts::new(&mut w, set, sources, r.source));
+            w.buf.extend_from_slice(&rule.head);
+            w.string(r.outcome.word());
+            w.buf.extend_from_slice(&rule.middle);
+            w.string(&r.message);
+            w.key(5, "location", false);
+            w.location(sources, r.location, 5);
+            w.buf.extend_from_slice(&rule.tail);
+            w.flush_if_full()?;
         }
+        w.line(3);
+        w.buf.push(b']');
+    }
+    if !doc.report.gates.is_empty() {
+        w.key(3, "gates", false);
+        w.buf.push(b'[');
+        for (i, (gate, open)) in doc.report.gates.iter().enumerate() {
+            if i > 0 {
+                w.buf.push(b',');
+            }
+            w.line(4);
+            w.buf.push(b'{');
+            w.key(5, "gate", true);
+            w.string(gate);
+            w.key(5, "status", false);
+            w.string(if *open { "open" } else { "blocked" });
+            w.line(4);
+            w.buf.push(b'}');
+        }
+        w.line(3);
+        w.buf.push(b']');
+    }
+    w.line(2);
+    w.buf.push(b'}');
+    w.out.write_all(&w.buf)
+}
+
+/// Output is handed on in blocks of about this many bytes.
+const BLOCK: usize = 1 << 15;
+
+/// Pretty JSON made in a buffer that is written out a block at a time.
+struct Pretty<'o> {
+    buf: Vec<u8>,
+    out: &'o mut dyn std::io::Write,
+    /// Each file's name, escaped, as locations repeat it.
+    paths: Vec<(crate::source::FileId, Vec<u8>)>,
+}
+
+impl Pretty<'_> {
+    fn line(&mut self, depth: usize) {
+        const NEWLINE_AND_SPACES: &[u8; 33] = b"\n                                ";
+        match NEWLINE_AND_SPACES.get(..1 + depth * 2) {
+            Some(indented) => self.buf.extend_from_slice(indented),
+            None => {
+                self.buf.push(b'\n');
+                self.buf.resize(self.buf.len() + depth * 2, b' ');
+            }
+        }
+    }
+
+    /// A key at `depth`, after a comma unless it is the first.
+    fn key(&mut self, depth: usize, key: &str, first: bool) {
+        if !first {
+            self.buf.push(b',');
+        }
+        self.line(depth);
+        // Keys are this module's own words: nothing in them needs escaping.
+        self.buf.push(b'"');
+        self.buf.extend_from_slice(key.as_bytes());
+        self.buf.extend_from_slice(b"\": ");
+    }
+
+    /// A JSON string, escaped as serde_json escapes it.
+    fn string(&mut self, text: &str) {
+        if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+            self.buf.push(b'"');
+            self.buf.extend_from_slice(text.as_bytes());
+            self.buf.push(b'"');
+        } else {
+            let _ = serde_json::to_writer(&mut self.buf, text);
+        }
+    }
+
+    /// A location object whose key is at `depth`, or `null`.
+    fn location(&mut self, sources: &SourceMap, span: Span, depth: usize) {
+        let (Some(file), Some((name, line, column))) = (span.file(), sources.location(span)) else {
+            self.buf.extend_from_slice(b"null");
+            return;
+        };
+        self.buf.push(b'{');
+        self.key(depth + 1, "path", true);
+        match self.paths.iter().find(|(f, _)| *f == file) {
+            Some((_, escaped)) => self.buf.extend_from_slice(escaped),
+            None => {
+                let start = self.buf.len();
+                self.string(name);
+                let escaped = self.buf.get(start..).unwrap_or_default().to_vec();
+                self.paths.push((file, escaped));
+            }
+        }
+        self.key(depth + 1, "line", false);
+        self.buf
+            .extend_from_slice(itoa::Buffer::new().format(line).as_bytes());
+        self.key(depth + 1, "column", false);
+        self.buf
+            .extend_from_slice(itoa::Buffer::new().format(column).as_bytes());
+        self.line(depth);
+        self.buf.push(b'}');
+    }
+
+    fn flush_if_full(&mut self) -> std::io::Result<()> {
+        if self.buf.len() >= BLOCK {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
     }
 }
 
-struct ResultOut<'r>(&'r Output<'r>, &'r RuleResult);
-
-impl Serialize for ResultOut<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (out, r) = (self.0, self.1);
-        let info = source_info(out.set, r.source);
-        let mut m = s.serialize_map(Some(7))?;
-        m.serialize_entry("rule", &info.id)?;
-        m.serialize_entry("level", info.level.word())?;
-        m.serialize_entry("outcome", r.outcome.word())?;
-        m.serialize_entry("title", info.title.unwrap_or(&info.id))?;
-        m.serialize_entry("message", &r.message)?;
-        m.serialize_entry("location", &Located(out.sources, r.location))?;
-        m.serialize_entry("policy_location", &Located(out.sources, info.span))?;
-        m.end()
-    }
+/// The bytes of a result that depend only on what produced it: before the
+/// outcome, between the outcome and the message, and after the location.
+struct RuleParts {
+    head: Vec<u8>,
+    middle: Vec<u8>,
+    tail: Vec<u8>,
 }
 
-struct DocumentOut<'r>(&'r Output<'r>, &'r CheckedDocument);
-
-impl Serialize for DocumentOut<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (out, doc) = (self.0, self.1);
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("path", &doc.path)?;
-        m.serialize_entry("kind", &doc.kind)?;
-        m.serialize_entry("id", &doc.id)?;
-        m.serialize_entry("verdict", doc.report.verdict.word())?;
-        if let Some(score) = doc.report.score {
-            m.serialize_entry("score", &score)?;
-        }
-        m.serialize_entry(
-            "results",
-            &Seq(|| doc.report.results.iter().map(|r| ResultOut(out, r))),
-        )?;
-        if !doc.report.gates.is_empty() {
-            let gates: Vec<Value> = doc
-                .report
-                .gates
-                .iter()
-                .map(|(g, open)| json!({"gate": g, "status": if *open { "open" } else { "blocked" }}))
-                .collect();
-            m.serialize_entry("gates", &gates)?;
-        }
-        m.end()
-    }
-}
-
-/// A sequence serialised from an iterator, without collecting it.
-struct Seq<F>(F);
-
-impl<F, I, T> Serialize for Seq<F>
-where
-    F: Fn() -> I,
-    I: Iterator<Item = T>,
-    T: Serialize,
-{
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq((self.0)())
+impl RuleParts {
+    fn new(w: &mut Pretty<'_>, set: &PolicySet, sources: &SourceMap, source: Source) -> RuleParts {
+        let info = source_info(set, source);
+        let part = |w: &mut Pretty<'_>, make: &mut dyn FnMut(&mut Pretty<'_>)| {
+            let start = w.buf.len();
+            make(w);
+            let bytes = w.buf.get(start..).unwrap_or_default().to_vec();
+            w.buf.truncate(start);
+            bytes
+        };
+        let head = part(w, &mut |w| {
+            w.key(5, "rule", true);
+            w.string(&info.id);
+            w.key(5, "level", false);
+            w.string(info.level.word());
+            w.key(5, "outcome", false);
+        });
+        let middle = part(w, &mut |w| {
+            w.key(5, "title", false);
+            w.string(info.title.unwrap_or(&info.id));
+            w.key(5, "message", false);
+        });
+        let tail = part(w, &mut |w| {
+            w.key(5, "policy_location", false);
+            w.location(sources, info.span, 5);
+            w.line(4);
+            w.buf.push(b'}');
+        });
+        RuleParts { head, middle, tail }
     }
 }
 
@@ -253,16 +369,6 @@ impl serde_json::ser::Formatter for Nested {
         self.has_value = true;
         Ok(())
     }
-}
-
-/// One document of the `documents` list, as [`Stream`] writes it.
-pub fn document(
-    set: &PolicySet,
-    sources: &SourceMap,
-    doc: &CheckedDocument,
-    out: &mut dyn std::io::Write,
-) -> std::io::Result<()> {
-    write_nested(&DocumentOut(&Output { set, sources }, doc), 4, out)
 }
 
 impl Stream {
