@@ -27,6 +27,9 @@ const PROGRESS_FROM: usize = 200;
 /// How many files a worker may be ahead of the one the output waits for,
 /// per core (a slow first file must not stop the others).
 const AHEAD_FILES_PER_CORE: usize = 1024;
+/// Workers take this many files at a time, so that they seldom meet at the
+/// window's lock (small files take microseconds each).
+const CHUNK: usize = 16;
 /// Nor may the files done ahead hold more than this, text and output.
 const AHEAD_BYTES: usize = 64 * 1024 * 1024;
 
@@ -201,22 +204,28 @@ fn run_jobs(
         moved: Condvar::new(),
         files: cores * AHEAD_FILES_PER_CORE,
     };
-    let (sender, receiver) = mpsc::channel::<(usize, Done)>();
-    let engines: Vec<Engine> = (0..cores).map(|_| engine.worker()).collect();
+    let (sender, receiver) = mpsc::channel::<Vec<(usize, Done)>>();
+    // This thread is a worker too: it checks files while it has nothing to
+    // hand on (sleeping on each outcome cost more than a small file's check).
+    let helpers: Vec<Engine> = (1..cores).map(|_| engine.worker()).collect();
+    let mut own = engine.worker();
     let mut written = 0;
     let mut waiting = BTreeMap::new();
     std::thread::scope(|scope| {
-        for mut worker in engines {
+        for mut worker in helpers {
             let sender = sender.clone();
             let (window, progress) = (&window, &progress);
             let work = move || {
                 let worked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    while let Some(i) = window.take(jobs.len()) {
-                        let Some(job) = jobs.get(i) else { break };
-                        let done = run(&mut worker, job, today, prerender);
-                        progress.finished();
-                        window.hold(done.bytes);
-                        if sender.send((i, done)).is_err() {
+                    while let Some(taken) = window.take(jobs.len(), CHUNK) {
+                        let mut batch = Vec::with_capacity(taken.len());
+                        for i in taken {
+                            let Some(job) = jobs.get(i) else { break };
+                            batch.push((i, run(&mut worker, job, today, prerender)));
+                            progress.finished();
+                        }
+                        window.hold(batch.iter().map(|(_, done)| done.bytes).sum());
+                        if sender.send(batch).is_err() {
                             break;
                         }
                     }
@@ -227,21 +236,15 @@ fn run_jobs(
                     window.abandon();
                 }
             };
-            // A worker that cannot start leaves its share to the others,
-            // or to this thread below.
+            // A worker that cannot start leaves its share to the others.
             let _ = std::thread::Builder::new()
                 .stack_size(WORKER_STACK)
                 .spawn_scoped(scope, work);
         }
         drop(sender);
         while written < jobs.len() {
-            match receiver.recv_timeout(Duration::from_millis(100)) {
-                Ok((i, done)) => {
-                    waiting.insert(i, done);
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) if window.abandoned() => break,
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            while let Ok(batch) = receiver.try_recv() {
+                waiting.extend(batch);
             }
             while let Some(done) = waiting.remove(&written) {
                 let (Some(job), bytes) = (jobs.get(written), done.bytes) else {
@@ -253,6 +256,28 @@ fn run_jobs(
                 window.release(bytes);
             }
             progress.show(io);
+            if written == jobs.len() {
+                break;
+            }
+            // One job at a time: this thread also hands the outcomes on.
+            if let Some(taken) = window.try_take(jobs.len(), 1) {
+                for i in taken {
+                    if let Some(job) = jobs.get(i) {
+                        let done = run(&mut own, job, today, prerender);
+                        progress.finished();
+                        window.hold(done.bytes);
+                        waiting.insert(i, done);
+                    }
+                }
+                continue;
+            }
+            // Nothing to take: what is left is on the other workers.
+            match receiver.recv_timeout(Duration::from_millis(100)) {
+                Ok(batch) => waiting.extend(batch),
+                Err(mpsc::RecvTimeoutError::Timeout) if window.abandoned() => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
         }
     });
     // Jobs no worker finished (none could start, or one died) are done here.
@@ -384,21 +409,49 @@ struct WindowState {
 }
 
 impl Window {
-    /// The next job, once the window has room for it; `None` when all are taken.
-    fn take(&self, total: usize) -> Option<usize> {
+    /// The next jobs (up to `want` of them), once the window has room for
+    /// one; `None` when all are taken.
+    fn take(&self, total: usize, want: usize) -> Option<std::ops::Range<usize>> {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if state.next >= total || state.abandoned {
                 return None;
             }
-            // The job the output waits for is always taken, or nothing moves.
-            let room = state.next < state.written + self.files && state.bytes < AHEAD_BYTES;
-            if state.next == state.written || room {
-                state.next += 1;
-                return Some(state.next - 1);
+            if let Some(jobs) = self.next_in(&mut state, total, want) {
+                return Some(jobs);
             }
             state = self.moved.wait(state).unwrap_or_else(|e| e.into_inner());
         }
+    }
+
+    /// [`Window::take`] without waiting: `None` when no job can be taken now.
+    fn try_take(&self, total: usize, want: usize) -> Option<std::ops::Range<usize>> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.abandoned {
+            return None;
+        }
+        self.next_in(&mut state, total, want)
+    }
+
+    fn next_in(
+        &self,
+        state: &mut WindowState,
+        total: usize,
+        want: usize,
+    ) -> Option<std::ops::Range<usize>> {
+        // The job the output waits for is always free, or nothing would move.
+        let limit = if state.bytes < AHEAD_BYTES {
+            state.written + self.files
+        } else {
+            state.written + 1
+        };
+        let end = (state.next + want).min(total).min(limit);
+        if end <= state.next {
+            return None;
+        }
+        let jobs = state.next..end;
+        state.next = end;
+        Some(jobs)
     }
 
     fn abandon(&self) {
@@ -481,7 +534,7 @@ impl Progress {
 }
 
 /// How many threads check documents: `--jobs`, else one a core.
-fn workers(io: &Io) -> usize {
+pub fn workers(io: &Io) -> usize {
     io.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -501,59 +554,58 @@ mod tests {
         }
     }
 
-    /// Takes a job if one can be taken now, without waiting.
-    fn try_take(w: &Window, total: usize) -> Option<usize> {
-        let state = w.state.lock().unwrap_or_else(|e| e.into_inner());
-        let room = state.next < state.written + w.files && state.bytes < AHEAD_BYTES;
-        let free = state.next < total && !state.abandoned && (state.next == state.written || room);
-        drop(state);
-        free.then(|| w.take(total)).flatten()
-    }
-
     #[test]
     fn workers_stay_within_the_window_and_the_next_file_is_always_free() {
         let w = window(3);
-        assert_eq!(try_take(&w, 10), Some(0));
-        assert_eq!(try_take(&w, 10), Some(1));
-        assert_eq!(try_take(&w, 10), Some(2));
+        assert_eq!(w.try_take(10, 1), Some(0..1));
+        assert_eq!(w.try_take(10, 5), Some(1..3));
         // Three files are out and none handed on: the fourth waits.
-        assert_eq!(try_take(&w, 10), None);
+        assert_eq!(w.try_take(10, 1), None);
         w.release(0);
-        assert_eq!(try_take(&w, 10), Some(3));
-        assert_eq!(try_take(&w, 10), None);
+        assert_eq!(w.try_take(10, 4), Some(3..4));
+        assert_eq!(w.try_take(10, 1), None);
+    }
+
+    #[test]
+    fn the_last_jobs_are_handed_out_and_then_none() {
+        let w = window(100);
+        assert_eq!(w.try_take(5, 16), Some(0..5));
+        assert_eq!(w.try_take(5, 16), None);
+        assert_eq!(w.take(5, 16), None);
     }
 
     #[test]
     fn memory_held_ahead_stops_workers_but_not_the_file_output_waits_for() {
         let w = window(100);
-        assert_eq!(try_take(&w, 10), Some(0));
+        assert_eq!(w.try_take(10, 1), Some(0..1));
         w.hold(AHEAD_BYTES);
         // Job 0 is done but not handed on; its memory fills the window.
-        assert_eq!(try_take(&w, 10), None);
+        assert_eq!(w.try_take(10, 1), None);
         w.release(AHEAD_BYTES);
-        // Everything before job 1 is handed on: job 1 is taken whatever is held.
+        // Everything before job 1 is handed on: job 1 (and only it) is
+        // taken whatever is held.
         w.hold(AHEAD_BYTES * 2);
-        assert_eq!(try_take(&w, 10), Some(1));
+        assert_eq!(w.try_take(10, 8), Some(1..2));
     }
 
     #[test]
     fn an_abandoned_window_hands_out_nothing() {
         let w = window(100);
-        assert_eq!(try_take(&w, 10), Some(0));
+        assert_eq!(w.try_take(10, 1), Some(0..1));
         w.abandon();
-        assert_eq!(w.take(10), None);
+        assert_eq!(w.take(10, 1), None);
         assert!(w.abandoned());
     }
 
     #[test]
     fn a_waiting_worker_wakes_when_the_output_moves_on() {
         let w = window(1);
-        assert_eq!(w.take(3), Some(0));
+        assert_eq!(w.take(3, 1), Some(0..1));
         std::thread::scope(|scope| {
-            let waiting = scope.spawn(|| w.take(3));
+            let waiting = scope.spawn(|| w.take(3, 1));
             std::thread::sleep(Duration::from_millis(50));
             w.release(0);
-            assert_eq!(waiting.join().ok().flatten(), Some(1));
+            assert_eq!(waiting.join().ok().flatten(), Some(1..2));
         });
     }
 }
