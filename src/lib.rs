@@ -35,6 +35,8 @@ pub struct Engine {
     pub diagnostics: Vec<Diagnostic>,
     /// The limits documents are read and evaluated within.
     pub limits: limits::Limits,
+    /// Threads a large document's rules may be evaluated on.
+    pub threads: usize,
 }
 
 /// The most diagnostics shown for one document file: a generated file can
@@ -92,6 +94,7 @@ impl Engine {
             set: std::sync::Arc::new(set),
             diagnostics,
             limits: limits::Limits::default(),
+            threads: 1,
         }
     }
 
@@ -109,6 +112,7 @@ impl Engine {
             set: std::sync::Arc::new(set),
             diagnostics,
             limits: limits::Limits::default(),
+            threads: 1,
         }
     }
 
@@ -120,6 +124,7 @@ impl Engine {
             set: std::sync::Arc::clone(&self.set),
             diagnostics: self.diagnostics.clone(),
             limits: self.limits,
+            threads: self.threads,
         }
     }
 
@@ -248,7 +253,7 @@ impl Engine {
         let name = self.sources.name(file);
         let mut checked = Vec::new();
         for (root, valid) in documents {
-            let report = eval::rules::evaluate_document_within(
+            let report = eval::rules::evaluate_document_on(
                 &self.set,
                 &self.sources,
                 &root,
@@ -256,6 +261,7 @@ impl Engine {
                 &valid.id,
                 today,
                 self.limits.eval_steps,
+                self.threads,
             );
             let start = root.span.start_point();
             if report.stopped {

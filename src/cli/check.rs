@@ -56,6 +56,7 @@ pub fn run(args: CheckArgs, io: &mut Io) -> i32 {
     }
     let mut engine = load_engine(&args.policies.policy, io);
     engine.limits = args.limits.limits();
+    engine.threads = super::documents::workers(io);
     let log = match &args.decision_log {
         Some(file) => match DecisionLog::open(&io.cwd.join(file), &engine) {
             Ok(log) => Some(log),

@@ -32,6 +32,9 @@ pub struct Evaluator<'a> {
     pub budget: u64,
     /// The budget ran out: every value since is undefined.
     pub stopped: bool,
+    /// Where more budget comes from when `budget` runs out: the document's
+    /// steps, shared by the threads that evaluate its rules.
+    pub pool: Option<&'a std::sync::atomic::AtomicU64>,
     /// Declarations named by document strings, by the string's address.
     named: std::cell::RefCell<rustc_hash::FxHashMap<(usize, DeclKind), Option<DeclId>>>,
 }
@@ -71,6 +74,7 @@ impl<'a> Evaluator<'a> {
             trace_depth: 0,
             budget: u64::MAX,
             stopped: false,
+            pool: None,
             named: Default::default(),
         }
     }
@@ -134,11 +138,32 @@ impl<'a> Evaluator<'a> {
         self.eval_node(e, env)
     }
 
+    /// Takes more steps from the shared pool; `false` when none are left.
+    #[cold]
+    fn refill(&mut self) -> bool {
+        const CHUNK: u64 = 4096;
+        let Some(pool) = self.pool else {
+            return false;
+        };
+        let taken = pool.fetch_update(
+            std::sync::atomic::Ordering::Relaxed,
+            std::sync::atomic::Ordering::Relaxed,
+            |left| (left > 0).then(|| left - left.min(CHUNK)),
+        );
+        match taken {
+            Ok(left) => {
+                self.budget = left.min(CHUNK);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
     /// [`Evaluator::eval`] when the budget has run out or a trace is kept.
     #[cold]
     #[inline(never)]
     fn eval_counted(&mut self, e: &'a Expr, env: &mut Env<'a>) -> Value<'a> {
-        if self.budget == 0 {
+        if self.budget == 0 && !self.refill() {
             self.stopped = true;
             return Value::undefined("the evaluation was stopped after too many steps", e.span);
         }
@@ -877,7 +902,7 @@ impl<'a> Evaluator<'a> {
         for candidate in list {
             // Each element searched is a step: `x in LIST` inside a loop over
             // another list is quadratic, and the budget must see it.
-            if self.budget == 0 {
+            if self.budget == 0 && !self.refill() {
                 self.stopped = true;
                 return Value::undefined(
                     "the evaluation was stopped after too many steps",

@@ -595,21 +595,91 @@ pub fn evaluate_document_within<'a>(
     today: i32,
     steps: u64,
 ) -> DocumentReport {
+    evaluate_document_on(set, sources, root, kind, id, today, steps, 1)
+}
+
+/// Documents from this size on have their rules shared out among threads.
+const PARALLEL_FROM_BYTES: usize = 256 * 1024;
+
+/// The checker recurses over nested input (equality of two deep mappings).
+const RULE_THREAD_STACK: usize = 64 * 1024 * 1024;
+
+/// [`evaluate_document_within`] on up to `threads` threads: the rules of a
+/// large document (a manifest of a million flows) are shared out, each
+/// taking the next rule when done, and their results are put back in the
+/// rules' order. The `steps` are shared too.
+#[allow(clippy::too_many_arguments)]
+pub fn evaluate_document_on<'a>(
+    set: &'a PolicySet,
+    sources: &'a crate::source::SourceMap,
+    root: &'a Node,
+    kind: &str,
+    id: &str,
+    today: i32,
+    steps: u64,
+    threads: usize,
+) -> DocumentReport {
     let doc_start = root.span.start_point();
-    let mut ev = Evaluator::new(set, sources, Value::Node(root), today);
-    ev.budget = steps;
-    let mut results = Vec::new();
-    for (index, rule) in set.rules.iter().enumerate() {
-        if !matches!(&rule.applies, Applies::Kind(k) if k == kind) {
-            continue;
+    let rules: Vec<(usize, &Rule)> = set
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, rule)| matches!(&rule.applies, Applies::Kind(k) if k == kind))
+        .collect();
+    let size = root.span.range().map_or(0, |r| r.len());
+    let pool = std::sync::atomic::AtomicU64::new(steps);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    // Each evaluator takes the next rule until none is left.
+    let work = || {
+        let mut ev = Evaluator::new(set, sources, Value::Node(root), today);
+        ev.budget = 0;
+        ev.pool = Some(&pool);
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&(index, rule)) = rules.get(i) else {
+                break;
+            };
+            done.push((i, run_rule(&mut ev, index, rule, doc_start, None)));
         }
-        results.extend(run_rule(&mut ev, index, rule, doc_start, None));
-    }
+        (done, ev.stopped)
+    };
+    let helpers = if size >= PARALLEL_FROM_BYTES {
+        threads.min(rules.len()).saturating_sub(1)
+    } else {
+        0
+    };
+    let mut done = std::thread::scope(|scope| {
+        let spawned: Vec<_> = (0..helpers)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(RULE_THREAD_STACK)
+                    .spawn_scoped(scope, work)
+                    .ok()
+            })
+            .collect();
+        // This thread works too, so every rule is run even if none started.
+        let mut all = vec![work()];
+        for helper in spawned {
+            // A rule's results must never be lost: a panic is passed on.
+            all.push(
+                helper
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+        }
+        all
+    });
+    let stopped = done.iter().any(|(_, stopped)| *stopped);
+    let mut by_rule: Vec<(usize, Vec<RuleResult>)> =
+        done.drain(..).flat_map(|(results, _)| results).collect();
+    by_rule.sort_by_key(|(i, _)| *i);
+    let mut results: Vec<RuleResult> = by_rule.into_iter().flat_map(|(_, r)| r).collect();
     if kind == "scorecard" {
         results.extend(metric_results(set, root, doc_start));
     }
     let mut report = finish(set, results, kind, id, today, doc_start);
-    report.stopped = ev.stopped;
+    report.stopped = stopped;
     report
 }
 
