@@ -10,6 +10,7 @@
 
 mod json;
 mod yaml;
+mod yaml_fast;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
