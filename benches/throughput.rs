@@ -41,11 +41,6 @@ use accord::source::SourceMap;
 use accord::Engine;
 use regorus_runner::Counts;
 
-/// The allocator `policy` uses, so that in-process numbers are the
-/// command's; the regorus runner, this binary too, gets the same one.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {

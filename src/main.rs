@@ -2,11 +2,6 @@
 
 use std::process::ExitCode;
 
-/// Documents are read and checked on every core and handed on to the thread
-/// that writes them: an allocator made for freeing across threads.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());

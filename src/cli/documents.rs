@@ -55,9 +55,9 @@ pub fn load_documents(
     report: &mut Report,
 ) {
     check_documents(engine, paths, io, today, None, &mut |_, _, outcome| {
-        let documents = outcome.documents.into_iter().map(|(d, _)| d);
+        let documents = outcome.documents.drain(..).map(|(d, _)| d);
         report.documents.extend(documents);
-        report.diagnostics.extend(outcome.diagnostics);
+        report.diagnostics.append(&mut outcome.diagnostics);
     });
 }
 
@@ -81,6 +81,8 @@ struct Done {
     outcome: Outcome,
     source: Option<Arc<SourceFile>>,
     bytes: usize,
+    /// The worker that made it (`None`: the calling thread).
+    maker: Option<usize>,
 }
 
 /// Reads, validates and evaluates the documents under `paths`, and hands each
@@ -95,18 +97,18 @@ pub fn check_documents(
     io: &mut Io,
     today: i32,
     prerender: Option<Prerender<'_>>,
-    each: &mut dyn FnMut(&mut Engine, &mut Io, Outcome),
+    each: &mut dyn FnMut(&mut Engine, &mut Io, &mut Outcome),
 ) {
     let jobs = name_jobs(engine, paths, io, each);
     let streamed = prerender.is_some();
     let mut kept = Vec::new();
-    let mut hand_on = |engine: &mut Engine, io: &mut Io, file: FileId, done: Done| {
+    let mut hand_on = |engine: &mut Engine, io: &mut Io, file: FileId, done: &mut Done| {
         if let Some(source) = &done.source {
             engine.sources.lend(file, Arc::clone(source));
         }
-        each(engine, io, done.outcome);
+        each(engine, io, &mut done.outcome);
         engine.sources.take_lent();
-        if let (false, Some(source)) = (streamed, done.source) {
+        if let (false, Some(source)) = (streamed, done.source.take()) {
             kept.push((file, source));
         }
     };
@@ -124,7 +126,7 @@ fn name_jobs(
     engine: &mut Engine,
     paths: &[String],
     io: &mut Io,
-    each: &mut dyn FnMut(&mut Engine, &mut Io, Outcome),
+    each: &mut dyn FnMut(&mut Engine, &mut Io, &mut Outcome),
 ) -> Vec<Job> {
     let mut jobs = Vec::new();
     for given in paths {
@@ -146,7 +148,7 @@ fn name_jobs(
                         "`{given}` holds no .yaml, .yml or .json file: nothing was checked there"
                     ),
                 );
-                each(engine, io, nothing(vec![d]));
+                each(engine, io, &mut nothing(vec![d]));
             }
             Ok(found) => {
                 for f in found {
@@ -184,17 +186,17 @@ fn run_jobs(
     today: i32,
     io: &mut Io,
     prerender: Option<Prerender<'_>>,
-    hand_on: &mut dyn FnMut(&mut Engine, &mut Io, FileId, Done),
+    hand_on: &mut dyn FnMut(&mut Engine, &mut Io, FileId, &mut Done),
 ) {
     let progress = Progress::new(jobs.len());
     let cores = workers(io).min(jobs.len());
     if cores <= 1 {
         let mut worker = engine.worker();
         for job in jobs {
-            let done = run(&mut worker, job, today, prerender);
+            let mut done = run(&mut worker, job, today, prerender);
             progress.finished();
             progress.clear(io);
-            hand_on(engine, io, job.file, done);
+            hand_on(engine, io, job.file, &mut done);
             progress.show(io);
         }
         return;
@@ -211,17 +213,26 @@ fn run_jobs(
     let mut own = engine.worker();
     let mut written = 0;
     let mut waiting = BTreeMap::new();
+    // What a worker made goes back to it to be freed: freeing on another
+    // thread makes the system allocator contend (it cost more than the
+    // checking of a small file).
+    let (returns, returned): (Vec<_>, Vec<_>) = (1..cores).map(|_| mpsc::channel::<Done>()).unzip();
     std::thread::scope(|scope| {
-        for mut worker in helpers {
+        for (maker, (mut worker, returned)) in helpers.into_iter().zip(returned).enumerate() {
             let sender = sender.clone();
             let (window, progress) = (&window, &progress);
             let work = move || {
                 let worked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     while let Some(taken) = window.take(jobs.len(), CHUNK) {
+                        while let Ok(old) = returned.try_recv() {
+                            drop(old);
+                        }
                         let mut batch = Vec::with_capacity(taken.len());
                         for i in taken {
                             let Some(job) = jobs.get(i) else { break };
-                            batch.push((i, run(&mut worker, job, today, prerender)));
+                            let mut done = run(&mut worker, job, today, prerender);
+                            done.maker = Some(maker);
+                            batch.push((i, done));
                             progress.finished();
                         }
                         window.hold(batch.iter().map(|(_, done)| done.bytes).sum());
@@ -234,6 +245,11 @@ fn run_jobs(
                 // waiting for it: they stop, and this thread takes over.
                 if worked.is_err() {
                     window.abandon();
+                    return;
+                }
+                // Free what comes back until the output is all written.
+                for old in returned.iter() {
+                    drop(old);
                 }
             };
             // A worker that cannot start leaves its share to the others.
@@ -246,14 +262,18 @@ fn run_jobs(
             while let Ok(batch) = receiver.try_recv() {
                 waiting.extend(batch);
             }
-            while let Some(done) = waiting.remove(&written) {
+            while let Some(mut done) = waiting.remove(&written) {
                 let (Some(job), bytes) = (jobs.get(written), done.bytes) else {
                     break;
                 };
                 progress.clear(io);
-                hand_on(engine, io, job.file, done);
+                hand_on(engine, io, job.file, &mut done);
                 written += 1;
                 window.release(bytes);
+                if let Some(back) = done.maker.and_then(|m| returns.get(m)) {
+                    // A worker gone has its things freed here.
+                    let _ = back.send(done);
+                }
             }
             progress.show(io);
             if written == jobs.len() {
@@ -279,15 +299,17 @@ fn run_jobs(
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
         }
+        // The workers wait for this to end.
+        drop(returns);
     });
     // Jobs no worker finished (none could start, or one died) are done here.
     let mut worker = engine.worker();
     for (i, job) in jobs.iter().enumerate().skip(written) {
-        let done = waiting
+        let mut done = waiting
             .remove(&i)
             .unwrap_or_else(|| run(&mut worker, job, today, prerender));
         progress.clear(io);
-        hand_on(engine, io, job.file, done);
+        hand_on(engine, io, job.file, &mut done);
     }
     progress.clear(io);
 }
@@ -300,6 +322,7 @@ fn run(worker: &mut Engine, job: &Job, today: i32, prerender: Option<Prerender<'
         outcome: nothing(vec![d]),
         source: None,
         bytes: 0,
+        maker: None,
     };
     let (bytes, searched) = match &job.item {
         Item::Known(diagnostics) => {
@@ -307,6 +330,7 @@ fn run(worker: &mut Engine, job: &Job, today: i32, prerender: Option<Prerender<'
                 outcome: nothing(diagnostics.clone()),
                 source: None,
                 bytes: 0,
+                maker: None,
             }
         }
         Item::Stdin(Ok(bytes)) => (bytes.clone(), false),
@@ -329,6 +353,7 @@ fn run(worker: &mut Engine, job: &Job, today: i32, prerender: Option<Prerender<'
                 outcome: nothing(vec![d.at(Span::new(file, at..at), "invalid UTF-8 here")]),
                 source: Some(Arc::new(SourceFile::new(name, valid))),
                 bytes: at,
+                maker: None,
             };
         }
     };
@@ -369,6 +394,7 @@ fn run(worker: &mut Engine, job: &Job, today: i32, prerender: Option<Prerender<'
         bytes: source.text.len() + output,
         outcome,
         source: Some(source),
+        maker: None,
     }
 }
 
