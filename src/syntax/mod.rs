@@ -48,69 +48,124 @@ pub const RESERVED: &[&str] = &[
     "if",
 ];
 
-/// Parses one policy file.
+/// Policy files from this size on have their items parsed on two threads.
+const PARALLEL_FROM_BYTES: usize = 8 * 1024;
+
+/// Parses one policy file. Its items are parsed one by one (an error in one
+/// does not hide the others); a large file's items on two threads, since
+/// the parser takes a few milliseconds for ten kilobytes and a run waits
+/// for the policy before checking any document.
 pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
-    let mut diagnostics = Vec::new();
-    let mut items = Vec::new();
-    for chunk in split::split_items(text) {
-        if let Some(problem) = chunk.problem {
-            diagnostics.push(problem.into_diagnostic(file));
-            continue;
+    let chunks = split::split_items(text);
+    let parse = |chunks: Vec<split::Chunk>| {
+        let mut items = Vec::new();
+        let mut diagnostics = Vec::new();
+        for chunk in chunks {
+            let (mut its, mut ds) = parse_chunk(file, text, chunk);
+            items.append(&mut its);
+            diagnostics.append(&mut ds);
         }
-        // An item whose brackets are still open where the next one starts is
-        // parsed with them closed, so its declarations are not lost.
-        let mut item_text = text.get(chunk.range.clone()).unwrap_or("").to_string();
-        if let Some(&(opener, bracket)) = chunk.unclosed.first() {
-            item_text.push('\n');
-            for (_, b) in chunk.unclosed.iter().rev() {
-                item_text.push(match b {
-                    b'{' => '}',
-                    b'(' => ')',
-                    _ => ']',
-                });
-            }
-            let next = chunk.range.end;
-            let what = bracket as char;
-            let mut d = Diagnostic::error("A001", format!("`{what}` is never closed"))
-                .at(span(file, opener, opener + 1), "opened here");
-            let following = text
-                .get(next..)
-                .map(|r| next + (r.len() - r.trim_start().len()))
-                .unwrap_or(next);
-            if following < text.len() {
-                d = d.also(
-                    span(file, following, following),
-                    "the next declaration starts here",
-                );
-            }
-            diagnostics.push(d.note(format!(
-                "help: add `{}` where the block ends",
-                match bracket {
-                    b'{' => '}',
-                    b'(' => ')',
-                    _ => ']',
-                }
-            )));
-        }
-        match parser::parse_items(&item_text) {
-            Ok(pairs) => {
-                for pair in pairs {
-                    let mut lowering =
-                        lower::Lowering::new(file, text, chunk.range.start, chunk.range.end);
-                    let item = lowering.item(pair);
-                    diagnostics.append(&mut lowering.diagnostics);
-                    items.extend(item);
-                }
-            }
-            Err(error) => diagnostics.push(parser::syntax_diagnostic(
-                file,
-                text,
-                chunk.range.start,
-                &error,
-            )),
-        }
+        (items, diagnostics)
+    };
+    if text.len() < PARALLEL_FROM_BYTES || chunks.len() < 2 {
+        let (items, diagnostics) = parse(chunks);
+        return (ast::File { items }, diagnostics);
     }
+    // Two halves of about the same size, in order.
+    let mut first = chunks;
+    let mut bytes = 0;
+    let half = first
+        .iter()
+        .position(|c| {
+            bytes += c.range.len();
+            bytes * 2 >= text.len()
+        })
+        .map_or(first.len(), |i| i + 1);
+    let second = first.split_off(half.min(first.len()));
+    let (mut items, mut diagnostics, rest) = std::thread::scope(|scope| {
+        // If no thread starts, this one parses the second half too.
+        let spare = second.clone();
+        let other = std::thread::Builder::new()
+            .stack_size(PARSER_STACK)
+            .spawn_scoped(scope, || parse(second));
+        let (items, diagnostics) = parse(first);
+        let rest = match other {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            Err(_) => parse(spare),
+        };
+        (items, diagnostics, rest)
+    });
+    items.extend(rest.0);
+    diagnostics.extend(rest.1);
     (ast::File { items }, diagnostics)
+}
+
+/// The parser and the lowering recurse over nested expressions.
+const PARSER_STACK: usize = 64 * 1024 * 1024;
+
+/// Parses one item of a file (or reports why it cannot be).
+fn parse_chunk(file: FileId, text: &str, chunk: split::Chunk) -> (Vec<ast::Item>, Vec<Diagnostic>) {
+    let mut items = Vec::new();
+    let mut diagnostics = Vec::new();
+    if let Some(problem) = chunk.problem {
+        diagnostics.push(problem.into_diagnostic(file));
+        return (items, diagnostics);
+    }
+    // An item whose brackets are still open where the next one starts is
+    // parsed with them closed, so its declarations are not lost.
+    let mut item_text = text.get(chunk.range.clone()).unwrap_or("").to_string();
+    if let Some(&(opener, bracket)) = chunk.unclosed.first() {
+        item_text.push('\n');
+        for (_, b) in chunk.unclosed.iter().rev() {
+            item_text.push(match b {
+                b'{' => '}',
+                b'(' => ')',
+                _ => ']',
+            });
+        }
+        let next = chunk.range.end;
+        let what = bracket as char;
+        let mut d = Diagnostic::error("A001", format!("`{what}` is never closed"))
+            .at(span(file, opener, opener + 1), "opened here");
+        let following = text
+            .get(next..)
+            .map(|r| next + (r.len() - r.trim_start().len()))
+            .unwrap_or(next);
+        if following < text.len() {
+            d = d.also(
+                span(file, following, following),
+                "the next declaration starts here",
+            );
+        }
+        diagnostics.push(d.note(format!(
+            "help: add `{}` where the block ends",
+            match bracket {
+                b'{' => '}',
+                b'(' => ')',
+                _ => ']',
+            }
+        )));
+    }
+    match parser::parse_items(&item_text) {
+        Ok(pairs) => {
+            for pair in pairs {
+                let mut lowering =
+                    lower::Lowering::new(file, text, chunk.range.start, chunk.range.end);
+                let item = lowering.item(pair);
+                diagnostics.append(&mut lowering.diagnostics);
+                items.extend(item);
+            }
+        }
+        Err(error) => diagnostics.push(parser::syntax_diagnostic(
+            file,
+            text,
+            chunk.range.start,
+            &error,
+        )),
+    }
+    (items, diagnostics)
 }
 
 /// Parses a standalone expression (used by tests and tools).
@@ -162,4 +217,40 @@ pub(crate) fn doc_comment_above(text: &str, start: usize) -> Option<String> {
 
 pub(crate) fn span(file: FileId, start: usize, end: usize) -> Span {
     Span::new(file, start..end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The items and diagnostics of a file parsed item by item on this thread.
+    fn one_by_one(text: &str) -> String {
+        let mut items = Vec::new();
+        let mut diagnostics = Vec::new();
+        for chunk in split::split_items(text) {
+            let (mut i, mut d) = parse_chunk(FileId(0), text, chunk);
+            items.append(&mut i);
+            diagnostics.append(&mut d);
+        }
+        format!("{items:?}\n{diagnostics:?}")
+    }
+
+    #[test]
+    fn a_large_file_parsed_on_two_threads_is_the_same_file() {
+        let mut text = String::new();
+        for i in 0..300 {
+            text.push_str(&format!("system s{i} {{ kind \"app\" }}\n"));
+            if i % 50 == 7 {
+                // An error in each half: both must be reported, in order.
+                text.push_str("must broken { applies manifest require ( }\n");
+            }
+        }
+        assert!(text.len() >= PARALLEL_FROM_BYTES);
+        let (file, diagnostics) = parse_file(FileId(0), &text);
+        assert_eq!(format!("{:?}\n{diagnostics:?}", file.items), one_by_one(&text));
+        assert_eq!(file.items.len(), 300);
+        let starts: Vec<usize> = diagnostics.iter().map(|d| d.primary_span().start()).collect();
+        assert!(starts.len() >= 6, "{diagnostics:?}");
+        assert!(starts.is_sorted(), "out of order: {starts:?}");
+    }
 }

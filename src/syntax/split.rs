@@ -12,6 +12,7 @@ use crate::source::FileId;
 /// Nesting deeper than this is refused before pest sees it: pest recurses.
 pub use crate::limits::MAX_POLICY_NESTING as MAX_NESTING;
 
+#[derive(Clone)]
 pub struct Chunk {
     pub range: Range<usize>,
     /// A problem found while splitting, reported instead of parsing.
@@ -21,6 +22,7 @@ pub struct Chunk {
     pub unclosed: Vec<(usize, u8)>,
 }
 
+#[derive(Clone, Copy)]
 pub enum Problem {
     UnterminatedString(usize),
     TooDeep(usize),
