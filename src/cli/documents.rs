@@ -30,6 +30,8 @@ const AHEAD_FILES_PER_CORE: usize = 1024;
 /// Workers take this many files at a time, so that they seldom meet at the
 /// window's lock (small files take microseconds each).
 const CHUNK: usize = 16;
+/// What a worker made is sent back to it to be freed this many at a time.
+const RETURN_BUNDLE: usize = 64;
 /// Nor may the files done ahead hold more than this, text and output.
 const AHEAD_BYTES: usize = 64 * 1024 * 1024;
 
@@ -216,7 +218,10 @@ fn run_jobs(
     // What a worker made goes back to it to be freed: freeing on another
     // thread makes the system allocator contend (it cost more than the
     // checking of a small file).
-    let (returns, returned): (Vec<_>, Vec<_>) = (1..cores).map(|_| mpsc::channel::<Done>()).unzip();
+    let (returns, returned): (Vec<_>, Vec<_>) =
+        (1..cores).map(|_| mpsc::channel::<Vec<Done>>()).unzip();
+    // Sent back in bundles: a message can wake its worker.
+    let mut bundles: Vec<Vec<Done>> = (1..cores).map(|_| Vec::new()).collect();
     std::thread::scope(|scope| {
         for (maker, (mut worker, returned)) in helpers.into_iter().zip(returned).enumerate() {
             let sender = sender.clone();
@@ -270,9 +275,15 @@ fn run_jobs(
                 hand_on(engine, io, job.file, &mut done);
                 written += 1;
                 window.release(bytes);
-                if let Some(back) = done.maker.and_then(|m| returns.get(m)) {
-                    // A worker gone has its things freed here.
-                    let _ = back.send(done);
+                if let Some(maker) = done.maker {
+                    if let (Some(bundle), Some(back)) = (bundles.get_mut(maker), returns.get(maker))
+                    {
+                        bundle.push(done);
+                        if bundle.len() >= RETURN_BUNDLE {
+                            // A worker gone has its things freed here.
+                            let _ = back.send(std::mem::take(bundle));
+                        }
+                    }
                 }
             }
             progress.show(io);
@@ -298,6 +309,9 @@ fn run_jobs(
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
+        }
+        for (bundle, back) in bundles.into_iter().zip(&returns) {
+            let _ = back.send(bundle);
         }
         // The workers wait for this to end.
         drop(returns);
@@ -432,6 +446,8 @@ struct WindowState {
     bytes: usize,
     /// A worker died: the others stop taking jobs.
     abandoned: bool,
+    /// Workers waiting for room (waking nobody costs a system call).
+    sleepers: usize,
 }
 
 impl Window {
@@ -446,7 +462,9 @@ impl Window {
             if let Some(jobs) = self.next_in(&mut state, total, want) {
                 return Some(jobs);
             }
+            state.sleepers += 1;
             state = self.moved.wait(state).unwrap_or_else(|e| e.into_inner());
+            state.sleepers -= 1;
         }
     }
 
@@ -504,8 +522,11 @@ impl Window {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.written += 1;
         state.bytes = state.bytes.saturating_sub(bytes);
+        let sleepers = state.sleepers;
         drop(state);
-        self.moved.notify_all();
+        if sleepers > 0 {
+            self.moved.notify_all();
+        }
     }
 }
 
