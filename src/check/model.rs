@@ -290,9 +290,23 @@ pub enum RefKind {
     Kind,
 }
 
+/// Tells policy sets apart for as long as the process runs: what is made
+/// once from a set and kept (the JSON output's part of each rule) is kept
+/// under it. Every set gets a new one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SetId(u64);
+
+impl Default for SetId {
+    fn default() -> SetId {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        SetId(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
 /// Everything `check` knows about a policy set.
 #[derive(Default)]
 pub struct PolicySet {
+    pub id: SetId,
     pub name: Option<String>,
     pub title: Option<String>,
     pub decls: Vec<Decl>,

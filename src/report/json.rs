@@ -4,7 +4,7 @@ use serde::ser::Serialize;
 use serde_json::{json, Value};
 
 use super::{Report, Tally};
-use crate::check::model::PolicySet;
+use crate::check::model::{PolicySet, SetId};
 use crate::diagnostic::Diagnostic;
 use crate::eval::rules::source_info;
 use crate::eval::rules::Source;
@@ -70,25 +70,32 @@ pub fn document(
         w.buf.extend_from_slice(b"[]");
     } else {
         w.buf.push(b'[');
-        let mut parts: rustc_hash::FxHashMap<Source, RuleParts> = Default::default();
-        for (i, r) in doc.report.results.iter().enumerate() {
-            if i > 0 {
-                w.buf.push(b',');
+        RULE_PARTS.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if cache.0 != Some(set.id) {
+                *cache = (Some(set.id), Default::default());
             }
-            w.line(4);
-            w.buf.push(b'{');
-            let rule = parts
-                .entry(r.source)
-                .or_insert_with(|| RuleParts::new(&mut w, set, sources, r.source));
-            w.buf.extend_from_slice(&rule.head);
-            w.string(r.outcome.word());
-            w.buf.extend_from_slice(&rule.middle);
-            w.string(&r.message);
-            w.key(5, "location", false);
-            w.location(sources, r.location, 5);
-            w.buf.extend_from_slice(&rule.tail);
-            w.flush_if_full()?;
-        }
+            let parts = &mut cache.1;
+            for (i, r) in doc.report.results.iter().enumerate() {
+                if i > 0 {
+                    w.buf.push(b',');
+                }
+                w.line(4);
+                w.buf.push(b'{');
+                let rule = parts
+                    .entry(r.source)
+                    .or_insert_with(|| RuleParts::new(&mut w, set, sources, r.source));
+                w.buf.extend_from_slice(&rule.head);
+                w.string(r.outcome.word());
+                w.buf.extend_from_slice(&rule.middle);
+                w.string(&r.message);
+                w.key(5, "location", false);
+                w.location(sources, r.location, 5);
+                w.buf.extend_from_slice(&rule.tail);
+                w.flush_if_full()?;
+            }
+            Ok::<(), std::io::Error>(())
+        })?;
         w.line(3);
         w.buf.push(b']');
     }
@@ -114,6 +121,13 @@ pub fn document(
     w.line(2);
     w.buf.push(b'}');
     w.out.write_all(&w.buf)
+}
+
+thread_local! {
+    /// Each rule's part of a result, for the last policy set rendered on
+    /// this thread: a run renders thousands of documents with the same rules.
+    static RULE_PARTS: std::cell::RefCell<(Option<SetId>, rustc_hash::FxHashMap<Source, RuleParts>)> =
+        std::cell::RefCell::new((None, Default::default()));
 }
 
 /// Output is handed on in blocks of about this many bytes.
