@@ -247,9 +247,15 @@ mod tests {
         }
         assert!(text.len() >= PARALLEL_FROM_BYTES);
         let (file, diagnostics) = parse_file(FileId(0), &text);
-        assert_eq!(format!("{:?}\n{diagnostics:?}", file.items), one_by_one(&text));
+        assert_eq!(
+            format!("{:?}\n{diagnostics:?}", file.items),
+            one_by_one(&text)
+        );
         assert_eq!(file.items.len(), 300);
-        let starts: Vec<usize> = diagnostics.iter().map(|d| d.primary_span().start()).collect();
+        let starts: Vec<usize> = diagnostics
+            .iter()
+            .map(|d| d.primary_span().start())
+            .collect();
         assert!(starts.len() >= 6, "{diagnostics:?}");
         assert!(starts.is_sorted(), "out of order: {starts:?}");
     }
