@@ -320,3 +320,92 @@ fn properties_fail_closed_check_sees_a_default() {
     let err = fail_closed(&case).expect_err("a default passes once the answer is gone");
     assert!(err.contains("turned the failing rule `r0`"), "{err}");
 }
+
+// ------------------------------------------- a large document on several threads
+
+/// A manifest large enough that its rules are shared out among threads,
+/// with rules that pass, fail and meet missing values.
+fn large_manifest_workspace(dir: &Path) {
+    let mut policy = String::from("role hr { department hr }\nrole it { department it }\n");
+    for s in 0..12 {
+        policy.push_str(&format!("system s{s} {{ kind \"app\"  owner it }}\n"));
+    }
+    let levels = ["public", "internal", "confidential", "restricted"];
+    for c in 0..8 {
+        policy.push_str(&format!(
+            "data c{c} {{ classification {}  owner hr  steward it  system_of_record s{c}  writers [s{c}, s{}] }}\n",
+            levels[c % 4],
+            c + 1
+        ));
+    }
+    policy.push_str(
+        "must encrypted { applies manifest  each f in input.flows  when data[f.data].classification > \"public\"  require f.encryption.in_transit }\n\
+         must writers { applies manifest  each f in input.flows  when f.writes ?? false  require f.to in data[f.data].writers }\n\
+         must known_systems { applies manifest  each f in input.flows  require f.from in systems and f.to in systems }\n\
+         should few_flows { applies manifest  require len(input.flows) < 100 }\n",
+    );
+    std::fs::create_dir_all(dir.join("policies")).expect("a directory");
+    std::fs::create_dir_all(dir.join("docs")).expect("a directory");
+    std::fs::write(dir.join("policies/bench.policy"), policy).expect("written");
+    let mut flows = Vec::new();
+    for i in 0..4000usize {
+        let mut flow = json!({
+            "from": format!("s{}", i % 12),
+            "to": format!("s{}", (i * 7) % 13),
+            "data": format!("c{}", i % 8),
+            "writes": i % 3 == 0,
+        });
+        // Some flows leave the encryption out: indeterminate, not a pass.
+        if i % 11 != 0 {
+            flow["encryption"] = json!({"in_transit": i % 5 != 0});
+        }
+        flows.push(flow);
+    }
+    let manifest = json!({"kind": "manifest", "id": "large", "flows": flows});
+    let text = serde_json::to_string_pretty(&manifest).expect("JSON");
+    assert!(text.len() > 256 * 1024, "large enough to be shared out");
+    std::fs::write(dir.join("docs/large.json"), text).expect("written");
+    std::fs::write(
+        dir.join("docs/small.yaml"),
+        "kind: manifest\nid: small\nflows:\n  - {from: s1, to: s2, data: c1}\n",
+    )
+    .expect("written");
+}
+
+#[test]
+fn properties_a_large_document_checks_the_same_on_any_number_of_threads() {
+    let tmp = crate::scratch_dir();
+    large_manifest_workspace(&tmp);
+    let with = |extra: &[&str]| {
+        let mut args = vec![
+            "check", "docs", "--policy", "policies", "--today", TODAY, "--format", "json",
+        ];
+        args.extend_from_slice(extra);
+        run(&tmp, &args)
+    };
+    let (code, one) = with(&["--jobs", "1"]);
+    assert_eq!(code, 1, "{one}");
+    for rule in ["encrypted", "writers", "known_systems", "few_flows"] {
+        assert!(
+            one.contains(&format!("\"rule\": \"{rule}\"")),
+            "{rule} has results"
+        );
+    }
+    assert!(one.contains("\"outcome\": \"indeterminate\""));
+    for jobs in ["2", "3", "8"] {
+        let (other_code, other) = with(&["--jobs", jobs]);
+        assert_eq!(other_code, code);
+        assert!(
+            one == other,
+            "--jobs {jobs}: {}",
+            first_difference(&one, &other)
+        );
+    }
+    // The step budget is the document's, however many threads share it:
+    // a limit the rules need more than stops the document on any count.
+    for jobs in ["1", "3"] {
+        let (code, out) = with(&["--jobs", jobs, "--max-steps", "20000"]);
+        assert_eq!(code, 2, "--jobs {jobs}: {out}");
+        assert!(out.contains("A314"), "--jobs {jobs}: {out}");
+    }
+}
