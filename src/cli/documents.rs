@@ -534,7 +534,15 @@ impl Window {
 struct Progress {
     total: usize,
     done: AtomicUsize,
-    shown: Mutex<Option<Instant>>,
+    line: Mutex<ProgressLine>,
+}
+
+#[derive(Default)]
+struct ProgressLine {
+    /// When it was last written (erasing it to write output does not count).
+    written: Option<Instant>,
+    /// Whether it is on the terminal now.
+    visible: bool,
 }
 
 impl Progress {
@@ -542,7 +550,7 @@ impl Progress {
         Progress {
             total,
             done: AtomicUsize::new(0),
-            shown: Mutex::new(None),
+            line: Mutex::new(ProgressLine::default()),
         }
     }
 
@@ -557,22 +565,27 @@ impl Progress {
         let Some(p) = io.progress.as_mut() else {
             return;
         };
-        let mut shown = self.shown.lock().unwrap_or_else(|e| e.into_inner());
-        if shown.is_some_and(|at| at.elapsed() < Duration::from_millis(100)) {
+        let mut line = self.line.lock().unwrap_or_else(|e| e.into_inner());
+        if line
+            .written
+            .is_some_and(|at| at.elapsed() < Duration::from_millis(100))
+        {
             return;
         }
         let done = self.done.load(Ordering::Relaxed);
         let _ = write!(p, "\rchecking {done}/{} documents", self.total);
         let _ = p.flush();
-        *shown = Some(Instant::now());
+        line.written = Some(Instant::now());
+        line.visible = true;
     }
 
     /// Output must not share a line with the progress.
     fn clear(&self, io: &mut Io) {
-        let mut shown = self.shown.lock().unwrap_or_else(|e| e.into_inner());
-        if shown.take().is_none() {
+        let mut line = self.line.lock().unwrap_or_else(|e| e.into_inner());
+        if !line.visible {
             return;
         }
+        line.visible = false;
         if let Some(p) = io.progress.as_mut() {
             let _ = write!(p, "\r{}\r", " ".repeat(40));
             let _ = p.flush();
@@ -633,6 +646,56 @@ mod tests {
         // taken whatever is held.
         w.hold(AHEAD_BYTES * 2);
         assert_eq!(w.try_take(10, 8), Some(1..2));
+    }
+
+    /// A terminal that keeps what is written to it.
+    #[derive(Clone, Default)]
+    struct Terminal(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Terminal {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn progress_is_written_at_most_ten_times_a_second_and_erased_before_output() {
+        let terminal = Terminal::default();
+        let mut io = Io::new(std::env::temp_dir(), Box::new(std::io::empty()));
+        io.progress = Some(Box::new(terminal.clone()));
+        let progress = Progress::new(PROGRESS_FROM);
+        // A thousand outcomes handed on in a few milliseconds: erased before
+        // each, shown again only once 100 ms have passed.
+        for _ in 0..1000 {
+            progress.finished();
+            progress.clear(&mut io);
+            progress.show(&mut io);
+        }
+        let text = String::from_utf8(terminal.0.lock().map(|t| t.clone()).unwrap_or_default())
+            .unwrap_or_default();
+        assert!(
+            text.matches("checking").count() <= 2,
+            "written too often: {text:?}"
+        );
+        assert!(text.starts_with("\rchecking 1/200 documents"), "{text:?}");
+        // The last thing on the line is the progress or nothing: erased once.
+        progress.clear(&mut io);
+        progress.clear(&mut io);
+        let text = String::from_utf8(terminal.0.lock().map(|t| t.clone()).unwrap_or_default())
+            .unwrap_or_default();
+        assert!(text.ends_with(&format!("\r{}\r", " ".repeat(40))));
+        assert_eq!(
+            text.matches(&" ".repeat(40)).count(),
+            text.matches("checking").count()
+        );
     }
 
     #[test]
