@@ -189,15 +189,6 @@ impl SourceMap {
         self.lent = None;
     }
 
-    /// Drops a file's text once nothing more will be said about it (a long
-    /// run streams its documents: memory stays that of the largest one).
-    pub fn release(&mut self, id: FileId) {
-        if let Some(f) = self.files_mut().get_mut(id.0 as usize) {
-            f.text = String::new();
-            f.line_starts = vec![0];
-        }
-    }
-
     /// Lets `file` stand in for the entry `id` (added with no text) until
     /// [`SourceMap::take_lent`]: a document read and checked on another
     /// thread is shown without copying it into the shared files.
