@@ -3,8 +3,8 @@
 //!
 //! - determinism: `policy check --format json` prints the same bytes whatever
 //!   the number of threads (`--jobs 1`, `--jobs 4`, the default) and from one
-//!   run to the next, over a directory of several batches of files, some of
-//!   them invalid;
+//!   run to the next, over a directory of many files, some of them invalid,
+//!   and over one document large enough to have its rules shared out;
 //! - fail-closed: taking an answer out of a document never turns a failing
 //!   rule into a passing (or inapplicable) one, never makes a definite
 //!   failure appear, and never improves the verdict or the score.
@@ -21,8 +21,9 @@ use crate::oracle::{config, run_cases, Checked, Compiled, TODAY};
 
 // ------------------------------------------------------------------ determinism
 
-/// Files in the directory: more than one batch of files whatever the number
-/// of threads (a batch is 128 files a thread).
+/// Files in the directory: many runs of files for every worker whatever the
+/// number of threads (a worker takes 16 at a time), so that they finish out
+/// of order and the output must put them back.
 const FILES: usize = 640;
 
 /// The text of file `i`, made from a generated document: most are valid,
