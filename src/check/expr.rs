@@ -361,10 +361,12 @@ impl ExprChecker<'_> {
         if scope.group_fields && scope.input == InputTy::Unknown {
             // The group's `applies` did not check (already reported): its
             // fields are unknown, not wrong.
+            let (name, key) = self.set.field_keys.key(text);
             let ir = ir::Expr::new(
                 Ir::Field {
                     base: Box::new(ir::Expr::new(Ir::Input, Span::Synthetic)),
-                    name: Arc::from(text),
+                    name,
+                    key,
                     path: Arc::from(text),
                     path_end: !in_path,
                 },
@@ -382,10 +384,12 @@ impl ExprChecker<'_> {
                     .map(|f| (Ty::from_field(&f.ty), f.span));
                 if let Some((ty, def)) = field {
                     self.resolve(span, def, RefKind::SchemaField, Some(&ty));
+                    let (name, key) = self.set.field_keys.key(text);
                     let ir = ir::Expr::new(
                         Ir::Field {
                             base: Box::new(ir::Expr::new(Ir::Input, Span::Synthetic)),
-                            name: Arc::from(text),
+                            name,
+                            key,
                             path: Arc::from(text),
                             path_end: !in_path,
                         },
@@ -457,11 +461,13 @@ impl ExprChecker<'_> {
         let (base_ir, base_ty) = self.check_inner(base, scope, true);
         let field = name.text.as_str();
         let path = self.path_text(span);
+        let (shared, key) = self.set.field_keys.key(field);
         let make = |base_ir: ir::Expr| {
             ir::Expr::new(
                 Ir::Field {
                     base: Box::new(base_ir),
-                    name: Arc::from(field),
+                    name: shared.clone(),
+                    key,
                     path: path.clone(),
                     path_end: !in_path,
                 },
@@ -588,11 +594,13 @@ impl ExprChecker<'_> {
         match fields.iter().find(|(n, _)| *n == field) {
             Some((_, ty)) => {
                 self.resolve(name.span, Span::Synthetic, RefKind::DeclField, Some(ty));
+                let (shared, key) = self.set.field_keys.key(field);
                 (
                     ir::Expr::new(
                         Ir::Field {
                             base: Box::new(base_ir),
-                            name: Arc::from(field),
+                            name: shared,
+                            key,
                             path,
                             path_end: !in_path,
                         },

@@ -67,6 +67,8 @@ pub enum ExprKind {
     Field {
         base: Box<Expr>,
         name: Arc<str>,
+        /// The name's number in the set's [`FieldKeys`](super::model::FieldKeys).
+        key: u32,
         path: Arc<str>,
         path_end: bool,
     },

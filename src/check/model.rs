@@ -1,5 +1,7 @@
 //! The checked policy set: what `check` produces and `eval` consumes.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 
 /// A map looked up while documents are evaluated: in insertion order, with a
@@ -327,6 +329,36 @@ pub struct PolicySet {
     pub schema_spans: IndexMap<String, Span>,
     /// A readable name for each schema record (`manifest.flows[]`).
     pub record_names: Vec<String>,
+    /// The field names paths read, numbered.
+    pub field_keys: FieldKeys,
+}
+
+/// The field names of the set's paths, each numbered once, so that the
+/// evaluator can remember per name where a document keeps it.
+#[derive(Clone, Debug, Default)]
+pub struct FieldKeys {
+    numbers: FastMap<Arc<str>, u32>,
+}
+
+impl FieldKeys {
+    /// The name, shared, and its number.
+    pub fn key(&mut self, name: &str) -> (Arc<str>, u32) {
+        if let Some((shared, &n)) = self.numbers.get_key_value(name) {
+            return (shared.clone(), n);
+        }
+        let shared: Arc<str> = Arc::from(name);
+        let n = self.numbers.len() as u32;
+        self.numbers.insert(shared.clone(), n);
+        (shared, n)
+    }
+
+    pub fn len(&self) -> usize {
+        self.numbers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.numbers.is_empty()
+    }
 }
 
 impl PolicySet {

@@ -8,7 +8,7 @@ use super::value::{display, Items, Value};
 use crate::check::ir::{Builtin, Expr, ExprKind, InterpPart};
 use crate::check::model::{Const, DeclId, DeclKind, PolicySet};
 use crate::check::words::WordSet;
-use crate::input::{Node, NodeValue};
+use crate::input::{Fields, Node, NodeValue};
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, Quantifier};
 
@@ -37,6 +37,45 @@ pub struct Evaluator<'a> {
     pub pool: Option<&'a std::sync::atomic::AtomicU64>,
     /// Declarations named by document strings, by the string's address.
     named: std::cell::RefCell<rustc_hash::FxHashMap<(usize, DeclKind), Option<DeclId>>>,
+    keys: DocumentKeys,
+    /// Declaration fields by declaration and field key: hashing two numbers
+    /// is cheaper than hashing the name.
+    decl_fields: rustc_hash::FxHashMap<(DeclId, u32), Option<&'a (Const, Span)>>,
+}
+
+/// Where the document keeps each field name of the policy. A document's
+/// keys are interned while it loads, so `data` in every flow of a manifest is
+/// one allocation: once found by its text, a name is found again by that
+/// allocation's address, without comparing text. Sound because the policy's
+/// names and the document's keys both live as long as the evaluator (`'a`),
+/// so no address is reused meanwhile; a name not found by address (a key
+/// not interned, or absent) is looked up by its text.
+struct DocumentKeys {
+    /// By the name's number in the set's field keys; 0 while unknown.
+    addresses: Vec<usize>,
+}
+
+impl DocumentKeys {
+    fn new(names: usize) -> DocumentKeys {
+        DocumentKeys {
+            addresses: vec![0; names],
+        }
+    }
+
+    #[inline]
+    fn find<'a>(&mut self, map: &'a Fields, key: u32, name: &str) -> Option<&'a Node> {
+        let known = self.addresses.get(key as usize).copied().unwrap_or(0);
+        if known != 0 {
+            if let Some(node) = map.find_by_address(known) {
+                return Some(node);
+            }
+        }
+        let (text, node) = map.entry_named(name)?;
+        if let Some(slot) = self.addresses.get_mut(key as usize) {
+            *slot = text.as_ptr() as usize;
+        }
+        Some(node)
+    }
 }
 
 /// One evaluated sub-expression, for `policy explain`.
@@ -76,6 +115,8 @@ impl<'a> Evaluator<'a> {
             stopped: false,
             pool: None,
             named: Default::default(),
+            keys: DocumentKeys::new(set.field_keys.len()),
+            decl_fields: Default::default(),
         }
     }
 
@@ -231,25 +272,18 @@ impl<'a> Evaluator<'a> {
             ExprKind::Field {
                 base,
                 name,
+                key,
                 path,
                 path_end,
             } => {
-                let b = self.eval_base(base, env);
-                let v = self.field(&b, name, path);
-                if *path_end {
-                    self.record(&v);
-                    self.record_policy_read(&b, name);
-                    // A declaration named by a document value (`input.owner.department`
-                    // with `owner` typed `role`) is read where the document names it.
-                    if self.first_read.is_none() {
-                        if let Value::Decl(_, origin) = &b {
-                            if *origin != Span::Synthetic {
-                                self.first_read = Some(*origin);
-                            }
-                        }
+                // A variable's value is read where it is, not copied.
+                if let ExprKind::Local(slot) = base.kind {
+                    if let Some(b) = env.get(slot) {
+                        return self.read_field(b, name, *key, path, *path_end);
                     }
                 }
-                v
+                let b = self.eval_base(base, env);
+                self.read_field(&b, name, *key, path, *path_end)
             }
             ExprKind::Index {
                 base,
@@ -257,9 +291,26 @@ impl<'a> Evaluator<'a> {
                 path,
                 path_end,
             } => {
-                let b = self.eval_base(base, env);
-                let i = self.eval(index, env);
-                let v = self.index(&b, &i, path);
+                let v = match base.kind {
+                    // `data[f.data]`: the declaration a document string names.
+                    ExprKind::Collection(kind) => {
+                        let i = self.eval(index, env);
+                        if i.is_missing() {
+                            i
+                        } else {
+                            let origin = i.location().unwrap_or(Span::Synthetic);
+                            match self.decl_named(kind, &i) {
+                                Some(id) => Value::Decl(id, origin),
+                                None => Value::missing(&**path, origin),
+                            }
+                        }
+                    }
+                    _ => {
+                        let b = self.eval_base(base, env);
+                        let i = self.eval(index, env);
+                        self.index(&b, &i, path)
+                    }
+                };
                 if *path_end {
                     self.record(&v);
                 }
@@ -421,6 +472,50 @@ impl<'a> Evaluator<'a> {
         self.eval(&f.body, &mut frame)
     }
 
+    /// `b.name`, recorded as the read of a path when it ends one.
+    #[inline]
+    fn read_field(
+        &mut self,
+        b: &Value<'a>,
+        name: &str,
+        key: u32,
+        path: &str,
+        path_end: bool,
+    ) -> Value<'a> {
+        let v = match b {
+            Value::Node(Node {
+                value: NodeValue::Map(map),
+                ..
+            }) => match self.keys.find(map, key, name) {
+                Some(child) if child.value == NodeValue::Null => Value::missing(path, child.loc()),
+                Some(child) => Value::Node(child),
+                None => Value::missing(path, b.location().unwrap_or(Span::Synthetic)),
+            },
+            Value::Decl(id, origin) => {
+                let entry = *self
+                    .decl_fields
+                    .entry((*id, key))
+                    .or_insert_with(|| self.set.decl(*id).and_then(|d| d.fields.get(name)));
+                self.decl_field(entry, *origin, path)
+            }
+            _ => self.field(b, name, path),
+        };
+        if path_end {
+            self.record(&v);
+            self.record_policy_read(b, name);
+            // A declaration named by a document value (`input.owner.department`
+            // with `owner` typed `role`) is read where the document names it.
+            if self.first_read.is_none() {
+                if let Value::Decl(_, origin) = b {
+                    if *origin != Span::Synthetic {
+                        self.first_read = Some(*origin);
+                    }
+                }
+            }
+        }
+        v
+    }
+
     /// A path's base: reading `f` in `f.x` is not a read of `f` itself.
     fn eval_base(&mut self, base: &'a Expr, env: &mut Env<'a>) -> Value<'a> {
         match &base.kind {
@@ -471,6 +566,22 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// The value of a declaration's field entry (`None`: not given).
+    fn decl_field(&self, entry: Option<&'a (Const, Span)>, origin: Span, path: &str) -> Value<'a> {
+        match entry {
+            Some((c, entry)) => match Value::from_const(c) {
+                // In a policy rule, a declaration reached through another's
+                // entry points at that entry; from a document, at the document.
+                Value::Decl(d, _) if matches!(self.input, Value::PolicyInput) => {
+                    Value::Decl(d, *entry)
+                }
+                Value::Decl(d, _) => Value::Decl(d, origin),
+                other => other,
+            },
+            None => Value::missing(path, origin),
+        }
+    }
+
     pub fn field(&self, base: &Value<'a>, name: &str, path: &str) -> Value<'a> {
         match base {
             Value::Missing(_) => base.clone(),
@@ -484,21 +595,11 @@ impl<'a> Evaluator<'a> {
                 },
                 _ => Value::missing(path, node.loc()),
             },
-            Value::Decl(id, origin) => match self.set.decl(*id).and_then(|d| d.fields.get(name)) {
-                Some((c, entry)) => {
-                    let v = Value::from_const(c);
-                    match v {
-                        // In a policy rule, a declaration reached through another's
-                        // entry points at that entry; from a document, at the document.
-                        Value::Decl(d, _) if matches!(self.input, Value::PolicyInput) => {
-                            Value::Decl(d, *entry)
-                        }
-                        Value::Decl(d, _) => Value::Decl(d, *origin),
-                        other => other,
-                    }
-                }
-                None => Value::missing(path, *origin),
-            },
+            Value::Decl(id, origin) => self.decl_field(
+                self.set.decl(*id).and_then(|d| d.fields.get(name)),
+                *origin,
+                path,
+            ),
             Value::Collection(kind) => match self.set.lookup(*kind, name) {
                 Some(id) => Value::Decl(id, Span::Synthetic),
                 None => Value::missing(path, Span::Synthetic),
@@ -880,26 +981,39 @@ impl<'a> Evaluator<'a> {
             _ => {}
         }
         // Lists are searched where they are, not copied.
-        let list: Box<dyn Iterator<Item = Value<'a>> + '_> = match container {
-            Value::List(items) => Box::new(items.iter()),
+        match container {
+            Value::List(items) => self.search(items.iter(), item, container_expr),
             Value::Node(Node {
                 value: NodeValue::List(items),
                 ..
-            }) => Box::new(items.iter().enumerate().map(|(i, item)| {
-                if item.value == NodeValue::Null {
-                    let path = format!("{}[{i}]", source_path(container_expr));
-                    Value::missing(path, item.loc())
-                } else {
-                    Value::Node(item)
-                }
-            })),
+            }) => self.search(
+                items.iter().enumerate().map(|(i, element)| {
+                    if element.value == NodeValue::Null {
+                        let path = format!("{}[{i}]", source_path(container_expr));
+                        Value::missing(path, element.loc())
+                    } else {
+                        Value::Node(element)
+                    }
+                }),
+                item,
+                container_expr,
+            ),
             _ => match self.items(container, container_expr) {
-                Ok(items) => Box::new(items.into_iter()),
-                Err(m) => return m,
+                Ok(items) => self.search(items.into_iter(), item, container_expr),
+                Err(m) => m,
             },
-        };
+        }
+    }
+
+    /// Whether `item` is one of `candidates`, in three-valued logic.
+    fn search(
+        &mut self,
+        candidates: impl Iterator<Item = Value<'a>>,
+        item: &Value<'a>,
+        container_expr: &'a Expr,
+    ) -> Value<'a> {
         let mut missing = None;
-        for candidate in list {
+        for candidate in candidates {
             // Each element searched is a step: `x in LIST` inside a loop over
             // another list is quadratic, and the budget must see it.
             if self.budget == 0 && !self.refill() {

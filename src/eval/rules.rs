@@ -169,6 +169,9 @@ struct RuleRun<'r, 'a> {
     log: Option<Vec<String>>,
     /// How many `each`es deep the evaluation is (for the log's indentation).
     nest: usize,
+    /// The default message of each `require`, made at its first failure:
+    /// a rule over a long list fails the same way thousands of times.
+    default_messages: Vec<Option<String>>,
 }
 
 impl<'a> RuleRun<'_, 'a> {
@@ -204,7 +207,15 @@ impl<'a> RuleRun<'_, 'a> {
     }
 
     /// Logs a condition, its value and the values of its parts.
+    #[inline]
     fn end_trace(&mut self, keyword: &str, expr: &crate::check::ir::Expr, value: &Value<'a>) {
+        if self.ev.trace.is_some() {
+            self.log_trace(keyword, expr, value);
+        }
+    }
+
+    #[inline(never)]
+    fn log_trace(&mut self, keyword: &str, expr: &crate::check::ir::Expr, value: &Value<'a>) {
         let Some(trace) = self.ev.trace.take() else {
             return;
         };
@@ -275,6 +286,27 @@ impl<'a> RuleRun<'_, 'a> {
             }
             None => default,
         }
+    }
+
+    /// "requirement not met: `TEXT`" for the rule's `index`th `require`.
+    fn default_message(&mut self, index: usize) -> String {
+        if let Some(Some(made)) = self.default_messages.get(index) {
+            return made.clone();
+        }
+        let text = self
+            .rule
+            .requires
+            .get(index)
+            .map(|r| self.ev.set_source_text(r.span))
+            .unwrap_or_default();
+        let made = format!("requirement not met: `{text}`");
+        if self.default_messages.len() <= index {
+            self.default_messages.resize(index + 1, None);
+        }
+        if let Some(slot) = self.default_messages.get_mut(index) {
+            *slot = Some(made.clone());
+        }
+        made
     }
 
     fn fallback_location(&self) -> Span {
@@ -415,9 +447,9 @@ impl<'a> RuleRun<'_, 'a> {
     }
 
     fn requires(&mut self, env: &mut Vec<Value<'a>>) {
-        let mut failed: Option<(Span, String)> = None;
+        let mut failed: Option<(Span, usize)> = None;
         let mut missing: Option<(Value<'a>, Span)> = None;
-        for require in &self.rule.requires {
+        for (index, require) in self.rule.requires.iter().enumerate() {
             self.ev.reset_reads();
             self.begin_trace();
             let v = self.ev.eval(require, env);
@@ -430,8 +462,7 @@ impl<'a> RuleRun<'_, 'a> {
                             .ev
                             .first_read
                             .unwrap_or_else(|| self.fallback_location());
-                        let text = self.ev.set_source_text(require.span);
-                        failed = Some((location, text));
+                        failed = Some((location, index));
                     }
                 }
                 None => {
@@ -455,9 +486,11 @@ impl<'a> RuleRun<'_, 'a> {
                 }
             }
         }
-        if let Some((location, text)) = failed {
-            let default = format!("requirement not met: `{text}`");
-            let message = self.message(env, default);
+        if let Some((location, index)) = failed {
+            let message = match self.rule.message {
+                Some(_) => self.message(env, String::new()),
+                None => self.default_message(index),
+            };
             self.push_branch(Branch {
                 outcome: Outcome::Fail,
                 location,
@@ -503,6 +536,7 @@ fn run_rule<'a>(
         element: None,
         log: log.as_ref().map(|_| Vec::new()),
         nest: 0,
+        default_messages: Vec::new(),
     };
     run.run(0, &mut env, None);
     if let (Some(out), Some(lines)) = (log, run.log.take()) {

@@ -73,13 +73,33 @@ impl Fields {
     fn position(&self, key: &str) -> Option<usize> {
         match &self.index {
             Some(index) => index.get(key).map(|&i| i as usize),
-            None => self.entries.iter().position(|(k, _)| &**k == key),
+            None => self.entries.iter().position(|(k, _)| same_key(k, key)),
         }
     }
 
     pub fn get(&self, key: &str) -> Option<&Node> {
         let i = self.position(key)?;
         self.entries.get(i).map(|(_, node)| node)
+    }
+
+    /// The entry of `key`, with the key as the mapping holds it.
+    pub fn entry_named(&self, key: &str) -> Option<(&Text, &Node)> {
+        let i = self.position(key)?;
+        self.entries.get(i).map(|(k, n)| (k, n))
+    }
+
+    /// The value of the key whose text is at `address`: for a reader that
+    /// knows how the document's interned keys are held. Small mappings only;
+    /// large ones are indexed by text anyway.
+    #[inline]
+    pub fn find_by_address(&self, address: usize) -> Option<&Node> {
+        if self.index.is_some() {
+            return None;
+        }
+        self.entries
+            .iter()
+            .find(|(k, _)| k.as_ptr() as usize == address)
+            .map(|(_, n)| n)
     }
 
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
@@ -114,6 +134,13 @@ impl Fields {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+}
+
+/// Keys of one mapping mostly differ in length or in their first letter:
+/// looking at those first spares a call to compare the rest.
+#[inline]
+fn same_key(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
 }
 
 /// Collects a mapping's entries while it is read.
