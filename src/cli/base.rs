@@ -289,7 +289,7 @@ impl Request {
             .results
             .iter()
             .filter(|r| r.outcome.is_failure())
-            .map(|r| r.message.clone())
+            .map(|r| r.message.to_string())
             .collect();
         Some(Request {
             id: doc.id.clone(),
@@ -332,7 +332,7 @@ pub fn judge(base: &Base, changes: &[Change], requests: &[Request]) -> CheckedDo
         results.push(RuleResult {
             source: Source::SchemaChange,
             outcome,
-            message,
+            message: message.into(),
             location: change.at,
             waiver: None,
         });

@@ -1,6 +1,8 @@
 //! Rules on a document: `each` fan-out, `when`, `require`, outcomes and their
 //! locations, waivers, metrics' targets, verdicts and scores.
 
+use std::sync::Arc;
+
 use super::expr::{set_local, Evaluator};
 use super::value::{display, Value};
 use crate::check::model::{Applies, PolicySet, Rule, Step};
@@ -50,7 +52,8 @@ pub enum Source {
 pub struct RuleResult {
     pub source: Source,
     pub outcome: Outcome,
-    pub message: String,
+    /// Shared: a rule over a long list fails with the same message many times.
+    pub message: Arc<str>,
     /// Where in the document.
     pub location: Span,
     /// The waiver that waived it.
@@ -152,7 +155,8 @@ pub fn source_info(set: &PolicySet, source: Source) -> SourceInfo<'_> {
 struct Branch {
     outcome: Outcome,
     location: Span,
-    message: String,
+    /// Failing and indeterminate branches only.
+    message: Option<Arc<str>>,
 }
 
 struct RuleRun<'r, 'a> {
@@ -171,7 +175,7 @@ struct RuleRun<'r, 'a> {
     nest: usize,
     /// The default message of each `require`, made at its first failure:
     /// a rule over a long list fails the same way thousands of times.
-    default_messages: Vec<Option<String>>,
+    default_messages: Vec<Option<Arc<str>>>,
 }
 
 impl<'a> RuleRun<'_, 'a> {
@@ -260,10 +264,10 @@ impl<'a> RuleRun<'_, 'a> {
             }
             .map(|l| format!(" at {l}"))
             .unwrap_or_default();
-            let why = if branch.message.is_empty() {
+            let why = if branch.message.as_deref().unwrap_or_default().is_empty() {
                 String::new()
             } else {
-                format!(": {}", branch.message)
+                format!(": {}", branch.message.as_deref().unwrap_or_default())
             };
             self.say(format!("{indent}⇒ {}{at}{why}", branch.outcome.word()));
         }
@@ -289,7 +293,7 @@ impl<'a> RuleRun<'_, 'a> {
     }
 
     /// "requirement not met: `TEXT`" for the rule's `index`th `require`.
-    fn default_message(&mut self, index: usize) -> String {
+    fn default_message(&mut self, index: usize) -> Arc<str> {
         if let Some(Some(made)) = self.default_messages.get(index) {
             return made.clone();
         }
@@ -299,7 +303,7 @@ impl<'a> RuleRun<'_, 'a> {
             .get(index)
             .map(|r| self.ev.set_source_text(r.span))
             .unwrap_or_default();
-        let made = format!("requirement not met: `{text}`");
+        let made: Arc<str> = Arc::from(format!("requirement not met: `{text}`"));
         if self.default_messages.len() <= index {
             self.default_messages.resize(index + 1, None);
         }
@@ -340,7 +344,7 @@ impl<'a> RuleRun<'_, 'a> {
         self.push_branch(Branch {
             outcome: Outcome::Indeterminate,
             location,
-            message,
+            message: Some(message.into()),
         });
     }
 
@@ -426,7 +430,7 @@ impl<'a> RuleRun<'_, 'a> {
                     Some(false) => self.push_branch(Branch {
                         outcome: Outcome::NotApplicable,
                         location: self.doc_start,
-                        message: String::new(),
+                        message: None,
                     }),
                     None => {
                         let v = match v {
@@ -488,13 +492,13 @@ impl<'a> RuleRun<'_, 'a> {
         }
         if let Some((location, index)) = failed {
             let message = match self.rule.message {
-                Some(_) => self.message(env, String::new()),
+                Some(_) => self.message(env, String::new()).into(),
                 None => self.default_message(index),
             };
             self.push_branch(Branch {
                 outcome: Outcome::Fail,
                 location,
-                message,
+                message: Some(message),
             });
         } else if let Some((m, _)) = missing {
             self.indeterminate(&m, env, "require");
@@ -502,7 +506,7 @@ impl<'a> RuleRun<'_, 'a> {
             self.push_branch(Branch {
                 outcome: Outcome::Pass,
                 location: self.element.unwrap_or(self.doc_start),
-                message: String::new(),
+                message: None,
             });
         }
     }
@@ -551,7 +555,7 @@ fn run_rule<'a>(
             .map(|b| RuleResult {
                 source,
                 outcome: b.outcome,
-                message: b.message,
+                message: b.message.unwrap_or_else(|| Arc::from("")),
                 location: b.location,
                 waiver: None,
             })
@@ -562,7 +566,7 @@ fn run_rule<'a>(
         Some(location) => RuleResult {
             source,
             outcome: Outcome::Pass,
-            message: title,
+            message: title.into(),
             location: if rule.steps.iter().any(|s| matches!(s, Step::Each { .. })) {
                 doc_start
             } else {
@@ -780,7 +784,7 @@ fn metric_results(set: &PolicySet, root: &Node, doc_start: Span) -> Vec<RuleResu
         out.push(RuleResult {
             source: Source::Metric(i),
             outcome,
-            message,
+            message: message.into(),
             location,
             waiver: None,
         });
@@ -813,10 +817,10 @@ fn finish(
             Some(problem) => results.push(RuleResult {
                 source: Source::Waiver(wi),
                 outcome: Outcome::Fail,
-                message: format!(
+                message: Arc::from(format!(
                     "waiver `{}` for `{}` {problem}, so it waives nothing",
                     waiver.name, waiver.rule
-                ),
+                )),
                 location: doc_start,
                 waiver: None,
             }),

@@ -77,7 +77,7 @@ fn result_command(
                 Level::May => "notice",
             };
             let note = (r.outcome == Outcome::Indeterminate).then_some("indeterminate");
-            (kind, name(note), r.message.clone())
+            (kind, name(note), r.message.to_string())
         }
         Outcome::Waived => {
             let why = r
@@ -269,7 +269,7 @@ pub fn summary_markdown(report: &Report, set: &PolicySet, sources: &SourceMap) -
             }
             listed += 1;
             let info = source_info(set, r.source);
-            let mut message = r.message.clone();
+            let mut message = r.message.to_string();
             if let Some(w) = r.waiver {
                 message.push('\n');
                 message.push_str(&super::sarif::waiver_text(set, w));

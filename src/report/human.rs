@@ -118,7 +118,7 @@ fn result_snippet(set: &PolicySet, sources: &SourceMap, r: &RuleResult) -> Snipp
     }
     let mut notes = Vec::new();
     if r.location == Span::Synthetic || label_range(sources, r.location).is_none() {
-        notes.push(r.message.clone());
+        notes.push(r.message.to_string());
     }
     if let Some(cite) = info.cite {
         notes.push(format!("cite: {cite}"));

@@ -188,7 +188,7 @@ fn result(
         (Outcome::Indeterminate, true) => format!("{title} (indeterminate: not answered)"),
         (Outcome::Indeterminate, false) => format!("indeterminate: {}", r.message),
         (_, true) => title.to_string(),
-        (_, false) => r.message.clone(),
+        (_, false) => r.message.to_string(),
     };
     out.insert("message".into(), json!({ "text": text }));
     let primary = location(sources, r.location, None)
