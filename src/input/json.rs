@@ -1,6 +1,6 @@
 //! A JSON reader that keeps the byte span of every key and value.
 
-use super::{Document, FieldsBuilder, Interner, Node, NodeValue, Text};
+use super::{Document, EntryStack, Interner, Node, NodeValue, Text};
 use crate::diagnostic::Diagnostic;
 use crate::limits::Limits;
 use crate::source::{FileId, Span};
@@ -14,7 +14,18 @@ struct Reader<'t> {
     problems: Vec<Diagnostic>,
     interner: Interner,
     max_depth: usize,
+    /// Entries of the mappings being read.
+    entries: EntryStack,
+    /// Elements of the lists being read, inner lists' above their parents'.
+    items: Vec<Node>,
+    /// The keys last read at each depth, by position: the mappings of a
+    /// list mostly repeat their keys in order, and a key found here needs
+    /// no hashing to be interned.
+    recent_keys: Vec<Vec<Text>>,
 }
+
+/// Keys remembered per depth (see `recent_keys`).
+const RECENT_KEYS: usize = 32;
 
 type Fail = Box<Diagnostic>;
 
@@ -27,6 +38,9 @@ pub fn load(file: FileId, text: &str, limits: &Limits) -> (Vec<Document>, Vec<Di
         problems: Vec::new(),
         interner: Interner::default(),
         max_depth: limits.document_depth,
+        entries: EntryStack::default(),
+        items: Vec::new(),
+        recent_keys: Vec::new(),
     };
     reader.skip_ws();
     let result = reader.value(0).and_then(|root| {
@@ -255,14 +269,51 @@ impl Reader<'_> {
         }
     }
 
+    /// A mapping's key: the key at this position of the last mapping at this
+    /// depth when the text is the same, else a string read as any other.
+    fn key(&mut self, depth: usize, position: usize) -> Result<Text, Fail> {
+        let start = self.pos + 1;
+        let mut end = start;
+        while let Some(&b) = self.bytes.get(end) {
+            if b == b'"' || b == b'\\' || b < 0x20 {
+                break;
+            }
+            end += 1;
+        }
+        let plain = self.bytes.get(end) == Some(&b'"');
+        if plain {
+            let raw = self.text.get(start..end).unwrap_or_default();
+            if let Some(recent) = self.recent_keys.get(depth).and_then(|k| k.get(position)) {
+                if **recent == *raw {
+                    self.pos = end + 1;
+                    return Ok(recent.clone());
+                }
+            }
+        }
+        let key = self.string()?;
+        if position < RECENT_KEYS {
+            if self.recent_keys.len() <= depth {
+                self.recent_keys.resize_with(depth + 1, Vec::new);
+            }
+            if let Some(recent) = self.recent_keys.get_mut(depth) {
+                recent.truncate(position);
+                if recent.len() == position {
+                    recent.push(key.clone());
+                }
+            }
+        }
+        Ok(key)
+    }
+
     fn object(&mut self, depth: usize) -> Result<NodeValue, Fail> {
         self.pos += 1;
-        let mut map = FieldsBuilder::default();
+        let mut map = self.entries.open();
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(NodeValue::Map(map.finish()));
+            return Ok(NodeValue::Map(self.entries.close(map)));
         }
+        let mut position = 0;
         loop {
             self.skip_ws();
             if self.peek() != Some(b'"') {
@@ -271,7 +322,8 @@ impl Reader<'_> {
                 );
             }
             let key_start = self.pos;
-            let key = self.string()?;
+            let key = self.key(depth, position)?;
+            position += 1;
             let key_span = self.span(key_start, self.pos);
             self.skip_ws();
             if self.peek() != Some(b':') {
@@ -281,11 +333,12 @@ impl Reader<'_> {
             self.skip_ws();
             let mut node = self.value(depth + 1)?;
             node.key = Some(key_span);
-            if let Err(first) = map.insert(key.clone(), node) {
+            if let Err(first) = self.entries.insert(&mut map, key.clone(), node) {
+                let first = first.loc();
                 self.problems.push(
                     Diagnostic::error("A307", format!("duplicate key `{key}`"))
                         .at(key_span, "given again here")
-                        .also(first.loc(), "first given here"),
+                        .also(first, "first given here"),
                 );
             }
             self.skip_ws();
@@ -293,7 +346,7 @@ impl Reader<'_> {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
-                    return Ok(NodeValue::Map(map.finish()));
+                    return Ok(NodeValue::Map(self.entries.close(map)));
                 }
                 _ => return Err(self.error("expected `,` or `}`", "`,` or `}` expected")),
             }
@@ -302,24 +355,204 @@ impl Reader<'_> {
 
     fn array(&mut self, depth: usize) -> Result<NodeValue, Fail> {
         self.pos += 1;
-        let mut items = Vec::new();
+        let base = self.items.len();
         self.skip_ws();
         if self.peek() == Some(b']') {
             self.pos += 1;
-            return Ok(NodeValue::List(items.into_boxed_slice()));
+            return Ok(NodeValue::List(Box::new([])));
         }
         loop {
             self.skip_ws();
-            items.push(self.value(depth + 1)?);
+            let item = self.value(depth + 1)?;
+            self.items.push(item);
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
-                    return Ok(NodeValue::List(items.into_boxed_slice()));
+                    let base = base.min(self.items.len());
+                    return Ok(NodeValue::List(self.items.drain(base..).collect()));
                 }
                 _ => return Err(self.error("expected `,` or `]`", "`,` or `]` expected")),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )]
+
+    use super::*;
+
+    /// The tree without positions, as serde_json reads the same text.
+    fn plain(node: &Node) -> serde_json::Value {
+        match &node.value {
+            NodeValue::Null => serde_json::Value::Null,
+            NodeValue::Bool(b) => (*b).into(),
+            NodeValue::Num(n) => (*n).into(),
+            NodeValue::Str(s) => s.to_string().into(),
+            NodeValue::Date(_) | NodeValue::Dur(_) => unreachable!("the loader makes no dates"),
+            NodeValue::List(items) => items.iter().map(plain).collect(),
+            NodeValue::Map(fields) => fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), plain(v)))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+        }
+    }
+
+    fn numbers_as_floats(v: serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Number(n) => n.as_f64().map(Into::into).unwrap_or_default(),
+            serde_json::Value::Array(a) => a.into_iter().map(numbers_as_floats).collect(),
+            serde_json::Value::Object(o) => o
+                .into_iter()
+                .map(|(k, v)| (k, numbers_as_floats(v)))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+            other => other,
+        }
+    }
+
+    fn load_one(text: &str) -> (Node, Vec<Diagnostic>) {
+        let (mut docs, problems) = load(FileId(0), text, &Limits::default());
+        assert_eq!(docs.len(), 1, "{text}: {problems:?}");
+        (docs.remove(0).root, problems)
+    }
+
+    fn same_as_serde(text: &str) {
+        let (root, problems) = load_one(text);
+        assert!(problems.is_empty(), "{text}: {problems:?}");
+        let expected = numbers_as_floats(serde_json::from_str(text).expect("valid JSON"));
+        assert_eq!(plain(&root), expected, "{text}");
+    }
+
+    #[test]
+    fn mappings_in_a_list_read_the_same_in_any_key_order() {
+        same_as_serde(r#"[{"a": 1, "b": 2, "c": 3}, {"a": 4, "b": 5, "c": 6}]"#);
+        same_as_serde(
+            r#"[{"a": 1, "b": 2}, {"b": 3, "a": 4}, {"c": 5}, {"a": 6, "c": 7, "b": 8}]"#,
+        );
+        same_as_serde(r#"[{"ab": 1}, {"a\u0062": 2}, {"ab": 3}, {"a\"b": 4}, {"ab": 5}]"#);
+        same_as_serde(r#"{"x": {"k": [1, {"k": 2}]}, "y": {"k": [3, {"k": 4, "j": []}]}}"#);
+        same_as_serde(r#"[[], [[]], [1, [2, [3, []]], 4], {"a": [], "b": {}}, {}]"#);
+    }
+
+    #[test]
+    fn generated_documents_read_as_serde_json_reads_them() {
+        // A small deterministic generator: nested lists and mappings whose
+        // keys repeat, in and out of order, some escaped.
+        let keys = ["id", "name", "a\\u0062", "ab", "x\\\"y", "n"];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        fn value(next: &mut dyn FnMut(u64) -> u64, keys: &[&str], depth: usize, out: &mut String) {
+            match if depth > 4 { 3 + next(3) } else { next(6) } {
+                0 | 1 => {
+                    out.push('{');
+                    let count = next(5);
+                    let start = next(keys.len() as u64) as usize;
+                    for i in 0..count as usize {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        // Mostly in order from `start`; sometimes shuffled.
+                        let k = if next(4) == 0 {
+                            next(keys.len() as u64) as usize
+                        } else {
+                            start + i
+                        };
+                        let key = keys[k % keys.len()];
+                        if out.ends_with('{')
+                            || !out.contains(&format!("\"{key}\""))
+                            || next(2) == 0
+                        {
+                            out.push_str(&format!("\"{key}{i}\":"));
+                        } else {
+                            out.push_str(&format!("\"{key}\":"));
+                        }
+                        value(next, keys, depth + 1, out);
+                    }
+                    out.push('}');
+                }
+                2 => {
+                    out.push('[');
+                    for i in 0..next(6) {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        value(next, keys, depth + 1, out);
+                    }
+                    out.push(']');
+                }
+                3 => out.push_str(&format!("\"s{}\"", next(3))),
+                4 => out.push_str(&next(100).to_string()),
+                _ => out.push_str(["true", "false", "null"][next(3) as usize]),
+            }
+        }
+        let mut compared = 0;
+        for _ in 0..400 {
+            let mut text = String::from("[");
+            for i in 0..4 {
+                if i > 0 {
+                    text.push(',');
+                }
+                value(&mut next, &keys, 0, &mut text);
+            }
+            text.push(']');
+            // Keys repeated within one mapping are duplicates: serde_json
+            // keeps the last, the loader the first and a problem. Compare
+            // only texts without them.
+            let (root, problems) = load_one(&text);
+            if problems.is_empty() {
+                let expected = numbers_as_floats(serde_json::from_str(&text).expect("valid JSON"));
+                assert_eq!(plain(&root), expected, "{text}");
+                compared += 1;
+            }
+        }
+        assert!(
+            compared >= 200,
+            "only {compared} documents without duplicates"
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_in_small_and_indexed_mappings() {
+        let small = r#"[{"a": 1, "b": 2}, {"b": 3, "b": 4}]"#;
+        let (_, problems) = load_one(small);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].message, "duplicate key `b`");
+
+        let many: Vec<String> = (0..14).map(|i| format!("\"k{i}\": {i}")).collect();
+        let large = format!(
+            "[{{{}}}, {{{}, \"k3\": 0}}]",
+            many.join(", "),
+            many.join(", ")
+        );
+        let (root, problems) = load_one(&large);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].message, "duplicate key `k3`");
+        // The first entry stays.
+        let NodeValue::List(items) = &root.value else {
+            panic!("a list")
+        };
+        assert_eq!(
+            items[1].get("k3").map(|n| n.value.clone()),
+            Some(NodeValue::Num(3.0))
+        );
+        assert_eq!(
+            items[1].get("k13").map(|n| n.value.clone()),
+            Some(NodeValue::Num(13.0))
+        );
     }
 }

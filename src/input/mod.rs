@@ -143,6 +143,66 @@ fn same_key(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
 }
 
+/// The entries of the mappings being read, inner mappings' above their
+/// parents': one buffer for a whole document, where a vector per mapping
+/// would grow, shrink and be copied thousands of times.
+#[derive(Default)]
+pub struct EntryStack {
+    entries: Vec<(Text, Node)>,
+}
+
+/// A mapping being read on an [`EntryStack`].
+pub struct OpenMap {
+    base: usize,
+    index: Option<HashMap<Text, u32, FxBuildHasher>>,
+}
+
+impl EntryStack {
+    pub fn open(&self) -> OpenMap {
+        OpenMap {
+            base: self.entries.len(),
+            index: None,
+        }
+    }
+
+    /// Adds an entry; a key given before is refused with the first entry's node.
+    pub fn insert(&mut self, map: &mut OpenMap, key: Text, node: Node) -> Result<(), &Node> {
+        let own = self.entries.get(map.base..).unwrap_or_default();
+        let found = match &map.index {
+            Some(index) => index.get(&*key).map(|&i| i as usize),
+            None => own.iter().position(|(k, _)| *k == key),
+        };
+        if let Some(i) = found {
+            return match self.entries.get(map.base + i) {
+                Some((_, first)) => Err(first),
+                None => Ok(()),
+            };
+        }
+        let position = own.len() as u32;
+        if let Some(index) = &mut map.index {
+            index.insert(key.clone(), position);
+        } else if own.len() + 1 >= INDEXED_FROM {
+            let mut index: HashMap<Text, u32, FxBuildHasher> = HashMap::default();
+            for (i, (k, _)) in own.iter().enumerate() {
+                index.insert(k.clone(), i as u32);
+            }
+            index.insert(key.clone(), position);
+            map.index = Some(index);
+        }
+        self.entries.push((key, node));
+        Ok(())
+    }
+
+    /// The mapping's entries, taken off the stack.
+    pub fn close(&mut self, map: OpenMap) -> Fields {
+        let base = map.base.min(self.entries.len());
+        Fields {
+            entries: self.entries.drain(base..).collect(),
+            index: map.index.map(Box::new),
+        }
+    }
+}
+
 /// Collects a mapping's entries while it is read.
 #[derive(Default)]
 pub struct FieldsBuilder {
