@@ -412,20 +412,36 @@ fn run(worker: &mut Engine, job: &Job, today: i32, prerender: Option<Prerender<'
     }
 }
 
-/// A document file's bytes, within the size limit.
+/// A document file's bytes, within the size limit. The file is opened
+/// once and its size asked of the open file: a second lookup of the path
+/// costs as much as the read of a small file.
 fn read_file(engine: &Engine, f: &Found) -> Result<Vec<u8>, Diagnostic> {
-    if let Ok(m) = std::fs::metadata(&f.path) {
-        let size = usize::try_from(m.len()).unwrap_or(usize::MAX);
-        if size > engine.limits.document_bytes {
-            return Err(crate::input::too_large(size, &engine.limits));
-        }
-    }
-    std::fs::read(&f.path).map_err(|e| {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| {
         Diagnostic::error(
             "A402",
             format!("cannot read `{}`: {}", f.display, io_reason(&e)),
         )
-    })
+    };
+    let mut file = std::fs::File::open(&f.path).map_err(cannot)?;
+    let size = file
+        .metadata()
+        .map(|m| usize::try_from(m.len()).unwrap_or(usize::MAX))
+        .unwrap_or(0);
+    if size > engine.limits.document_bytes {
+        return Err(crate::input::too_large(size, &engine.limits));
+    }
+    let mut bytes = Vec::with_capacity(size.saturating_add(1));
+    // Through `take`: `File::read_to_end` would ask the size again.
+    let limit = u64::try_from(engine.limits.document_bytes).unwrap_or(u64::MAX);
+    (&mut file)
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() > engine.limits.document_bytes {
+        return Err(crate::input::too_large(bytes.len(), &engine.limits));
+    }
+    Ok(bytes)
 }
 
 /// How far ahead of the output the workers may be.
