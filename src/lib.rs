@@ -80,18 +80,6 @@ pub struct CheckedDocument {
     pub report: DocumentReport,
 }
 
-/// Documents of files this large are freed on a thread of their own.
-const FREE_APART_FROM: usize = 1 << 20;
-
-/// Frees a document's tree apart from the check: freeing the nodes of a
-/// large manifest takes milliseconds that its report need not wait for.
-fn free_apart(root: input::Node) {
-    // Should no thread start, the tree is freed here, as it would have been.
-    let _ = std::thread::Builder::new()
-        .name("free".into())
-        .spawn(move || drop(root));
-}
-
 impl Engine {
     /// Parses and checks policy files given as (name, text).
     pub fn new(policies: Vec<(String, String)>) -> Engine {
@@ -263,7 +251,6 @@ impl Engine {
             return (Vec::new(), diagnostics);
         }
         let name = self.sources.name(file);
-        let large = self.sources.text(file).len() >= FREE_APART_FROM;
         let mut checked = Vec::new();
         for (root, valid) in documents {
             let report = eval::rules::evaluate_document_on(
@@ -277,9 +264,6 @@ impl Engine {
                 self.threads,
             );
             let start = root.span.start_point();
-            if large {
-                free_apart(root);
-            }
             if report.stopped {
                 // Results of an evaluation cut short could pass what should fail.
                 diagnostics.push(
