@@ -12,6 +12,42 @@ use crate::input::{Fields, Node, NodeValue};
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, Quantifier};
 
+/// The elements of a list being iterated (see [`Evaluator::elements`]).
+pub enum Elements<'a> {
+    /// A document's list: a null element is missing.
+    Nodes {
+        nodes: std::iter::Enumerate<std::slice::Iter<'a, Node>>,
+        list: &'a Expr,
+    },
+    Made(std::vec::IntoIter<Value<'a>>),
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = Value<'a>;
+
+    fn next(&mut self) -> Option<Value<'a>> {
+        match self {
+            Elements::Nodes { nodes, list } => nodes.next().map(|(i, node)| {
+                if node.value == NodeValue::Null {
+                    Value::missing(format!("{}[{i}]", source_path(list)), node.loc())
+                } else {
+                    Value::Node(node)
+                }
+            }),
+            Elements::Made(values) => values.next(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            Elements::Nodes { nodes, .. } => nodes.size_hint(),
+            Elements::Made(values) => values.size_hint(),
+        }
+    }
+}
+
+impl ExactSizeIterator for Elements<'_> {}
+
 pub struct Evaluator<'a> {
     pub set: &'a PolicySet,
     pub input: Value<'a>,
@@ -653,6 +689,23 @@ impl<'a> Evaluator<'a> {
                 None => Value::missing(path, origin),
             },
             _ => Value::missing(path, origin),
+        }
+    }
+
+    /// The elements of a list-like value, one at a time (a document's list
+    /// is not copied), or the missing value to return.
+    pub fn elements(&self, v: &Value<'a>, list: &'a Expr) -> Result<Elements<'a>, Value<'a>> {
+        match v {
+            Value::Node(Node {
+                value: NodeValue::List(nodes),
+                ..
+            }) => Ok(Elements::Nodes {
+                nodes: nodes.iter().enumerate(),
+                list,
+            }),
+            _ => self
+                .items(v, list)
+                .map(|items| Elements::Made(items.into_iter())),
         }
     }
 

@@ -368,9 +368,9 @@ impl<'a> RuleRun<'_, 'a> {
                 self.ev.reset_reads();
                 self.begin_trace();
                 let v = self.ev.eval(list, env);
-                let header = self.snippet(*span);
                 if let Some(trace) = self.ev.trace.take() {
                     let _ = trace;
+                    let header = self.snippet(*span);
                     let count = match self.ev.items(&v, list) {
                         Ok(items) => format!(
                             "{} element{}",
@@ -387,7 +387,7 @@ impl<'a> RuleRun<'_, 'a> {
                     let indent = "  ".repeat(self.nest + 1);
                     self.say(format!("{indent}{header}  →  {count}{at}"));
                 }
-                let items = match self.ev.items(&v, list) {
+                let items = match self.ev.elements(&v, list) {
                     Ok(items) => items,
                     Err(m) => {
                         self.indeterminate(&m, env, "each");
