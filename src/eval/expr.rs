@@ -12,6 +12,15 @@ use crate::input::{Fields, Node, NodeValue};
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, Quantifier};
 
+/// Element `i` of the document list `list` evaluated to: a null is missing.
+pub(crate) fn element_value<'a>(list: &Expr, i: usize, node: &'a Node) -> Value<'a> {
+    if node.value == NodeValue::Null {
+        Value::missing(format!("{}[{i}]", source_path(list)), node.loc())
+    } else {
+        Value::Node(node)
+    }
+}
+
 /// The elements of a list being iterated (see [`Evaluator::elements`]).
 pub enum Elements<'a> {
     /// A document's list: a null element is missing.
@@ -27,13 +36,9 @@ impl<'a> Iterator for Elements<'a> {
 
     fn next(&mut self) -> Option<Value<'a>> {
         match self {
-            Elements::Nodes { nodes, list } => nodes.next().map(|(i, node)| {
-                if node.value == NodeValue::Null {
-                    Value::missing(format!("{}[{i}]", source_path(list)), node.loc())
-                } else {
-                    Value::Node(node)
-                }
-            }),
+            Elements::Nodes { nodes, list } => {
+                nodes.next().map(|(i, node)| element_value(list, i, node))
+            }
             Elements::Made(values) => values.next(),
         }
     }

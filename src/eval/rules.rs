@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use super::expr::{set_local, Evaluator};
+use super::expr::{element_value, set_local, Evaluator};
 use super::value::{display, Value};
 use crate::check::model::{Applies, PolicySet, Rule, Step};
-use crate::input::Node;
+use crate::input::{Node, NodeValue};
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, Level};
 
@@ -159,23 +159,39 @@ struct Branch {
     message: Option<Arc<str>>,
 }
 
-struct RuleRun<'r, 'a> {
-    rule: &'a Rule,
-    ev: &'r mut Evaluator<'a>,
-    doc_start: Span,
+/// What a rule's evaluation has found so far: a rule over a long list is
+/// evaluated in pieces, each adding to it.
+#[derive(Default)]
+struct RuleState {
     /// The failing and indeterminate branches.
     branches: Vec<Branch>,
     /// Where the first passing branch was (the others need not be kept).
     passed: Option<Span>,
+    /// The default message of each `require`, made at its first failure:
+    /// a rule over a long list fails the same way thousands of times.
+    default_messages: Vec<Option<Arc<str>>>,
+}
+
+impl RuleState {
+    /// This state followed by `later`'s, found on later elements.
+    fn then(mut self, later: RuleState) -> RuleState {
+        self.branches.extend(later.branches);
+        self.passed = self.passed.or(later.passed);
+        self
+    }
+}
+
+struct RuleRun<'r, 'a> {
+    rule: &'a Rule,
+    ev: &'r mut Evaluator<'a>,
+    doc_start: Span,
+    state: RuleState,
     /// The location of the innermost `each` element being evaluated.
     element: Option<Span>,
     /// For `policy explain`: the evaluation told step by step.
     log: Option<Vec<String>>,
     /// How many `each`es deep the evaluation is (for the log's indentation).
     nest: usize,
-    /// The default message of each `require`, made at its first failure:
-    /// a rule over a long list fails the same way thousands of times.
-    default_messages: Vec<Option<Arc<str>>>,
 }
 
 impl<'a> RuleRun<'_, 'a> {
@@ -272,9 +288,9 @@ impl<'a> RuleRun<'_, 'a> {
             self.say(format!("{indent}⇒ {}{at}{why}", branch.outcome.word()));
         }
         if branch.outcome.is_failure() {
-            self.branches.push(branch);
-        } else if branch.outcome == Outcome::Pass && self.passed.is_none() {
-            self.passed = Some(branch.location);
+            self.state.branches.push(branch);
+        } else if branch.outcome == Outcome::Pass && self.state.passed.is_none() {
+            self.state.passed = Some(branch.location);
         }
     }
 
@@ -294,7 +310,7 @@ impl<'a> RuleRun<'_, 'a> {
 
     /// "requirement not met: `TEXT`" for the rule's `index`th `require`.
     fn default_message(&mut self, index: usize) -> Arc<str> {
-        if let Some(Some(made)) = self.default_messages.get(index) {
+        if let Some(Some(made)) = self.state.default_messages.get(index) {
             return made.clone();
         }
         let text = self
@@ -304,10 +320,10 @@ impl<'a> RuleRun<'_, 'a> {
             .map(|r| self.ev.set_source_text(r.span))
             .unwrap_or_default();
         let made: Arc<str> = Arc::from(format!("requirement not met: `{text}`"));
-        if self.default_messages.len() <= index {
-            self.default_messages.resize(index + 1, None);
+        if self.state.default_messages.len() <= index {
+            self.state.default_messages.resize(index + 1, None);
         }
-        if let Some(slot) = self.default_messages.get_mut(index) {
+        if let Some(slot) = self.state.default_messages.get_mut(index) {
             *slot = Some(made.clone());
         }
         made
@@ -521,8 +537,7 @@ impl Evaluator<'_> {
     }
 }
 
-/// Runs one rule; results as §8 says: one per failing or indeterminate
-/// branch, else one pass (if any branch applied) or one not_applicable.
+/// Runs one rule on the whole document.
 fn run_rule<'a>(
     ev: &mut Evaluator<'a>,
     index: usize,
@@ -535,21 +550,54 @@ fn run_rule<'a>(
         rule,
         ev,
         doc_start,
-        branches: Vec::new(),
-        passed: None,
+        state: RuleState::default(),
         element: None,
         log: log.as_ref().map(|_| Vec::new()),
         nest: 0,
-        default_messages: Vec::new(),
     };
     run.run(0, &mut env, None);
     if let (Some(out), Some(lines)) = (log, run.log.take()) {
         *out = lines;
     }
+    rule_results(index, rule, run.state, doc_start)
+}
+
+/// Runs a rule that starts `each x in LIST` on some of LIST's elements,
+/// `nodes`, the first of them at `offset`.
+fn run_rule_on<'a>(
+    ev: &mut Evaluator<'a>,
+    rule: &'a Rule,
+    piece: &Piece<'a>,
+    doc_start: Span,
+) -> RuleState {
+    let mut env: Vec<Value<'a>> = vec![Value::Bool(false); rule.frame_size];
+    let mut run = RuleRun {
+        rule,
+        ev,
+        doc_start,
+        state: RuleState::default(),
+        element: None,
+        log: None,
+        nest: 0,
+    };
+    run.ev.reset_reads();
+    for (i, node) in piece.nodes.iter().enumerate() {
+        let item = element_value(piece.list, piece.offset + i, node);
+        run.element = item.location();
+        set_local(&mut env, piece.slot, item);
+        run.nest += 1;
+        run.run(1, &mut env, None);
+        run.nest -= 1;
+    }
+    run.state
+}
+
+/// The results of a rule, as §8 says: one per failing or indeterminate
+/// branch, else one pass (if any branch applied) or one not_applicable.
+fn rule_results(index: usize, rule: &Rule, state: RuleState, doc_start: Span) -> Vec<RuleResult> {
     let source = Source::Rule(index);
-    let passed = run.passed;
-    if !run.branches.is_empty() {
-        return run
+    if !state.branches.is_empty() {
+        return state
             .branches
             .into_iter()
             .map(|b| RuleResult {
@@ -562,7 +610,7 @@ fn run_rule<'a>(
             .collect();
     }
     let title = rule.title.clone().unwrap_or_else(|| rule.id.clone());
-    vec![match passed {
+    vec![match state.passed {
         Some(location) => RuleResult {
             source,
             outcome: Outcome::Pass,
@@ -642,10 +690,61 @@ const PARALLEL_FROM_BYTES: usize = 256 * 1024;
 /// The checker recurses over nested input (equality of two deep mappings).
 const RULE_THREAD_STACK: usize = 64 * 1024 * 1024;
 
-/// [`evaluate_document_within`] on up to `threads` threads: the rules of a
-/// large document (a manifest of a million flows) are shared out, each
-/// taking the next rule when done, and their results are put back in the
-/// rules' order. The `steps` are shared too.
+/// Part of a rule's work: the whole rule, or, for a rule that starts with
+/// `each` over a long document list, a run of that list's elements.
+enum Task<'a> {
+    Whole,
+    Piece(Piece<'a>),
+}
+
+struct Piece<'a> {
+    nodes: &'a [Node],
+    /// Where `nodes` start in the list.
+    offset: usize,
+    list: &'a crate::check::ir::Expr,
+    slot: usize,
+}
+
+/// What a task found.
+enum Found {
+    Results(Vec<RuleResult>),
+    State(RuleState),
+}
+
+/// A rule's `each` over a document list longer than this is evaluated a
+/// run of elements at a time, the runs of all such rules interleaved: the
+/// elements are read from memory once for all the rules, not once per rule,
+/// and the runs are shared among threads.
+const PIECE: usize = 1024;
+
+/// The document list a rule's first `each` walks, if the rule can be run
+/// in pieces: a path list (reading it twice costs nothing), and a `require`
+/// to end every branch (each element then starts with its reads forgotten,
+/// as when run whole).
+fn piece_list<'a>(
+    ev: &mut Evaluator<'a>,
+    rule: &'a Rule,
+) -> Option<(&'a [Node], &'a crate::check::ir::Expr, usize)> {
+    let Some(Step::Each { slot, list, .. }) = rule.steps.first() else {
+        return None;
+    };
+    if rule.requires.is_empty() || !matches!(list.kind, crate::check::ir::ExprKind::Field { .. }) {
+        return None;
+    }
+    let mut env = vec![Value::Bool(false); rule.frame_size];
+    match ev.eval(list, &mut env) {
+        Value::Node(Node {
+            value: NodeValue::List(nodes),
+            ..
+        }) if nodes.len() > PIECE => Some((&nodes[..], list, *slot)),
+        _ => None,
+    }
+}
+
+/// [`evaluate_document_within`] on up to `threads` threads: the work on a
+/// large document (a manifest of a million flows), whole rules and pieces
+/// of rules, is shared out, each thread taking the next task when done, and
+/// the results are put back in the rules' order. The `steps` are shared too.
 #[allow(clippy::too_many_arguments)]
 pub fn evaluate_document_on<'a>(
     set: &'a PolicySet,
@@ -664,26 +763,67 @@ pub fn evaluate_document_on<'a>(
         .enumerate()
         .filter(|(_, rule)| matches!(&rule.applies, Applies::Kind(k) if k == kind))
         .collect();
+    // The tasks: whole rules first, then the pieces, a run of elements of
+    // every pieced rule after another.
+    let mut planner = Evaluator::new(set, sources, Value::Node(root), today);
+    let lists: Vec<_> = rules
+        .iter()
+        .map(|(_, rule)| piece_list(&mut planner, rule))
+        .collect();
+    drop(planner);
+    let mut tasks: Vec<(usize, Task)> = Vec::new();
+    for (r, list) in lists.iter().enumerate() {
+        if list.is_none() {
+            tasks.push((r, Task::Whole));
+        }
+    }
+    let longest = lists.iter().flatten().map(|(nodes, ..)| nodes.len()).max();
+    for start in (0..longest.unwrap_or(0)).step_by(PIECE) {
+        for (r, list) in lists.iter().enumerate() {
+            if let Some((nodes, list, slot)) = list {
+                if let Some(run) = nodes.get(start..(start + PIECE).min(nodes.len())) {
+                    if !run.is_empty() {
+                        tasks.push((
+                            r,
+                            Task::Piece(Piece {
+                                nodes: run,
+                                offset: start,
+                                list,
+                                slot: *slot,
+                            }),
+                        ));
+                    }
+                }
+            }
+        }
+    }
     let size = root.span.range().map_or(0, |r| r.len());
     let pool = std::sync::atomic::AtomicU64::new(steps);
     let next = std::sync::atomic::AtomicUsize::new(0);
-    // Each evaluator takes the next rule until none is left.
+    // Each evaluator takes the next task until none is left.
     let work = || {
         let mut ev = Evaluator::new(set, sources, Value::Node(root), today);
         ev.budget = 0;
         ev.pool = Some(&pool);
         let mut done = Vec::new();
         loop {
-            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(&(index, rule)) = rules.get(i) else {
+            let t = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some((r, task)) = tasks.get(t) else {
                 break;
             };
-            done.push((i, run_rule(&mut ev, index, rule, doc_start, None)));
+            let Some(&(index, rule)) = rules.get(*r) else {
+                break;
+            };
+            let found = match task {
+                Task::Whole => Found::Results(run_rule(&mut ev, index, rule, doc_start, None)),
+                Task::Piece(piece) => Found::State(run_rule_on(&mut ev, rule, piece, doc_start)),
+            };
+            done.push((t, found));
         }
         (done, ev.stopped)
     };
     let helpers = if size >= PARALLEL_FROM_BYTES {
-        threads.min(rules.len()).saturating_sub(1)
+        threads.min(tasks.len()).saturating_sub(1)
     } else {
         0
     };
@@ -696,7 +836,7 @@ pub fn evaluate_document_on<'a>(
                     .ok()
             })
             .collect();
-        // This thread works too, so every rule is run even if none started.
+        // This thread works too, so every task is done even if no helper started.
         let mut all = vec![work()];
         for helper in spawned {
             // A rule's results must never be lost: a panic is passed on.
@@ -709,10 +849,30 @@ pub fn evaluate_document_on<'a>(
         all
     });
     let stopped = done.iter().any(|(_, stopped)| *stopped);
-    let mut by_rule: Vec<(usize, Vec<RuleResult>)> =
-        done.drain(..).flat_map(|(results, _)| results).collect();
-    by_rule.sort_by_key(|(i, _)| *i);
-    let mut results: Vec<RuleResult> = by_rule.into_iter().flat_map(|(_, r)| r).collect();
+    let mut by_task: Vec<(usize, Found)> = done.drain(..).flat_map(|(found, _)| found).collect();
+    by_task.sort_by_key(|(t, _)| *t);
+    // Per rule, in rule order; a pieced rule's pieces in list order.
+    let mut per_rule: Vec<Option<Found>> = rules.iter().map(|_| None).collect();
+    for (t, found) in by_task {
+        let Some((r, _)) = tasks.get(t) else { continue };
+        let Some(slot) = per_rule.get_mut(*r) else {
+            continue;
+        };
+        *slot = Some(match (slot.take(), found) {
+            (Some(Found::State(earlier)), Found::State(later)) => Found::State(earlier.then(later)),
+            (_, found) => found,
+        });
+    }
+    let mut results: Vec<RuleResult> = Vec::new();
+    for ((index, rule), found) in rules.iter().zip(per_rule) {
+        match found {
+            Some(Found::Results(r)) => results.extend(r),
+            Some(Found::State(state)) => {
+                results.extend(rule_results(*index, rule, state, doc_start))
+            }
+            None => {}
+        }
+    }
     if kind == "scorecard" {
         results.extend(metric_results(set, root, doc_start));
     }
@@ -927,4 +1087,112 @@ pub fn explain_rule<'a>(
     }
     let report = evaluate_document(set, sources, root, kind, id, today);
     (log, report)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+    use super::*;
+    use crate::source::SourceMap;
+
+    const POLICY: &str = r#"
+system a { kind "app" }
+system b { kind "app" }
+data hr { classification confidential  writers [a] }
+data pay { classification restricted  writers [a, b] }
+must encrypted { applies manifest  each f in input.flows  when data[f.data].classification > "internal"  require f.encryption.in_transit }
+must writers { applies manifest  each f in input.flows  when f.writes ?? false  require f.to in data[f.data].writers  message "{f.to} may not write {f.data}" }
+must known { applies manifest  each f in input.flows  require f.from in systems and f.to in systems }
+must fields { applies manifest  each f in input.flows  let n = len(f.fields ?? [])  when n > 0  each x in f.fields  require x != "ssn" }
+must protocol { applies manifest  each f in input.flows  when exists(f.protocol)  when f.protocol != ""  require f.protocol != "skip" }
+must named { applies manifest  each f in input.flows  when exists(f.from)  require f.from != "" }
+must never { applies manifest  each f in input.flows  when (f.from ?? "") == "zz"  require false }
+must all_known { applies manifest  require all f in input.flows: f.from in systems }
+"#;
+
+    /// A manifest of `n` flows with a bit of everything: missing answers,
+    /// null elements, unknown systems, nested lists.
+    fn manifest(n: usize) -> String {
+        let mut flows = Vec::new();
+        for i in 0..n {
+            let flow = match i % 11 {
+                0 => "null".to_string(),
+                1 => r#"{"from": "a", "to": "b", "data": "hr"}"#.to_string(),
+                2 => r#"{"from": "a", "to": "c", "data": "pay", "writes": true, "encryption": {"in_transit": false}}"#.to_string(),
+                3 => format!(r#"{{"from": "b", "to": "a", "data": "hr", "writes": true, "fields": ["id", "ssn", null], "protocol": "n{i}"}}"#),
+                4 => r#"{"from": "c", "to": "b", "data": "nope", "protocol": "skip"}"#.to_string(),
+                5 => r#"{"to": "b", "data": "hr", "encryption": {"in_transit": true}, "protocol": ""}"#.to_string(),
+                _ => format!(r#"{{"from": "a", "to": "b", "data": "pay", "writes": {}, "encryption": {{"in_transit": {}}}}}"#, i % 2 == 0, i % 3 == 0),
+            };
+            flows.push(flow);
+        }
+        format!(
+            "{{\"kind\": \"manifest\", \"id\": \"m\", \"flows\": [\n{}\n]}}",
+            flows.join(",\n")
+        )
+    }
+
+    #[test]
+    fn rules_run_in_pieces_find_what_they_find_whole() {
+        let mut sources = SourceMap::new();
+        let policy = sources.add("p.policy", POLICY);
+        let (set, diagnostics) = crate::check::compile(&mut sources, &[policy]);
+        assert!(diagnostics.iter().all(|d| !d.is_error()), "{diagnostics:?}");
+        let n = PIECE * 3 + 17;
+        let file = sources.add("m.json", manifest(n));
+        let (docs, problems) = crate::input::load(&sources, file, crate::input::Format::Json);
+        assert!(problems.is_empty(), "{problems:?}");
+        let root = &docs[0].root;
+        let doc_start = root.span.start_point();
+
+        let mut planner = Evaluator::new(&set, &sources, Value::Node(root), 20_000);
+        let pieced: Vec<bool> = set
+            .rules
+            .iter()
+            .map(|r| piece_list(&mut planner, r).is_some())
+            .collect();
+        assert_eq!(
+            pieced,
+            [true, true, true, true, true, true, true, false],
+            "which rules go in pieces"
+        );
+
+        let mut whole = Vec::new();
+        for (index, rule) in set.rules.iter().enumerate() {
+            let mut ev = Evaluator::new(&set, &sources, Value::Node(root), 20_000);
+            whole.extend(run_rule(&mut ev, index, rule, doc_start, None));
+        }
+        let expected = finish(&set, whole, "manifest", "m", 20_000, doc_start);
+        for threads in [1, 2, 3] {
+            let report = evaluate_document_on(
+                &set,
+                &sources,
+                root,
+                "manifest",
+                "m",
+                20_000,
+                u64::MAX,
+                threads,
+            );
+            assert_eq!(
+                format!("{:?}", report.results),
+                format!("{:?}", expected.results),
+                "{threads} threads"
+            );
+            assert_eq!(report.verdict, expected.verdict);
+        }
+        // Every kind of outcome is in there.
+        let outcomes: std::collections::BTreeSet<_> =
+            expected.results.iter().map(|r| r.outcome.word()).collect();
+        assert_eq!(
+            outcomes.into_iter().collect::<Vec<_>>(),
+            ["fail", "indeterminate", "not_applicable", "pass"]
+        );
+        assert!(
+            expected.results.len() > n,
+            "{} results",
+            expected.results.len()
+        );
+    }
 }
