@@ -194,7 +194,19 @@ struct RuleRun<'r, 'a> {
     nest: usize,
 }
 
-impl<'a> RuleRun<'_, 'a> {
+impl<'r, 'a> RuleRun<'r, 'a> {
+    fn new(rule: &'a Rule, ev: &'r mut Evaluator<'a>, doc_start: Span, log: bool) -> Self {
+        RuleRun {
+            rule,
+            ev,
+            doc_start,
+            state: RuleState::default(),
+            element: None,
+            log: log.then(Vec::new),
+            nest: 0,
+        }
+    }
+
     fn say(&mut self, line: String) {
         if let Some(log) = self.log.as_mut() {
             log.push(line);
@@ -546,15 +558,7 @@ fn run_rule<'a>(
     log: Option<&mut Vec<String>>,
 ) -> Vec<RuleResult> {
     let mut env: Vec<Value<'a>> = vec![Value::Bool(false); rule.frame_size];
-    let mut run = RuleRun {
-        rule,
-        ev,
-        doc_start,
-        state: RuleState::default(),
-        element: None,
-        log: log.as_ref().map(|_| Vec::new()),
-        nest: 0,
-    };
+    let mut run = RuleRun::new(rule, ev, doc_start, log.is_some());
     run.run(0, &mut env, None);
     if let (Some(out), Some(lines)) = (log, run.log.take()) {
         *out = lines;
@@ -571,15 +575,7 @@ fn run_rule_on<'a>(
     doc_start: Span,
 ) -> RuleState {
     let mut env: Vec<Value<'a>> = vec![Value::Bool(false); rule.frame_size];
-    let mut run = RuleRun {
-        rule,
-        ev,
-        doc_start,
-        state: RuleState::default(),
-        element: None,
-        log: None,
-        nest: 0,
-    };
+    let mut run = RuleRun::new(rule, ev, doc_start, false);
     run.ev.reset_reads();
     for (i, node) in piece.nodes.iter().enumerate() {
         let item = element_value(piece.list, piece.offset + i, node);
