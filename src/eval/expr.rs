@@ -13,12 +13,18 @@ use crate::source::Span;
 use crate::syntax::ast::{BinOp, Quantifier};
 
 /// Element `i` of the document list `list` evaluated to: a null is missing.
+#[inline]
 pub(crate) fn element_value<'a>(list: &Expr, i: usize, node: &'a Node) -> Value<'a> {
-    if node.value == NodeValue::Null {
-        Value::missing(format!("{}[{i}]", source_path(list)), node.loc())
+    if matches!(node.value, NodeValue::Null) {
+        null_element(list, i, node)
     } else {
         Value::Node(node)
     }
+}
+
+#[cold]
+fn null_element<'a>(list: &Expr, i: usize, node: &'a Node) -> Value<'a> {
+    Value::missing(format!("{}[{i}]", source_path(list)), node.loc())
 }
 
 /// The elements of a list being iterated (see [`Evaluator::elements`]).
@@ -1294,6 +1300,7 @@ fn first_missing<'a>(a: Value<'a>, b: Value<'a>) -> Value<'a> {
     }
 }
 
+#[inline]
 fn set_slot<'a>(env: &mut Env<'a>, slot: usize, v: Value<'a>) {
     if env.len() <= slot {
         env.resize(slot + 1, Value::Bool(false));
@@ -1303,6 +1310,7 @@ fn set_slot<'a>(env: &mut Env<'a>, slot: usize, v: Value<'a>) {
     }
 }
 
+#[inline]
 pub(crate) fn set_local<'a>(env: &mut Env<'a>, slot: usize, v: Value<'a>) {
     set_slot(env, slot, v)
 }
