@@ -247,9 +247,41 @@ impl FieldsBuilder {
 }
 
 /// Shares the text of keys and short strings across one document's nodes.
-#[derive(Default)]
 pub struct Interner {
     seen: HashSet<Text, FxBuildHasher>,
+}
+
+thread_local! {
+    /// The table of the thread's last document, emptied: a check of
+    /// thousands of small documents would otherwise grow a table from
+    /// nothing, rehashing it, for each one.
+    static SPARE_TABLE: std::cell::RefCell<Option<HashSet<Text, FxBuildHasher>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A table kept for the next document holds at most this many strings.
+const SPARE_TABLE_MAX: usize = 4096;
+
+impl Default for Interner {
+    fn default() -> Interner {
+        let seen = SPARE_TABLE
+            .try_with(|spare| spare.borrow_mut().take())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        Interner { seen }
+    }
+}
+
+impl Drop for Interner {
+    fn drop(&mut self) {
+        let mut seen = std::mem::take(&mut self.seen);
+        if seen.capacity() <= SPARE_TABLE_MAX {
+            // Emptied: the strings belong to the document, not the table.
+            seen.clear();
+            let _ = SPARE_TABLE.try_with(|spare| *spare.borrow_mut() = Some(seen));
+        }
+    }
 }
 
 impl Interner {
