@@ -167,7 +167,7 @@ fn streamed(
         if doc.report.results.len() > PRERENDER_RESULTS {
             return None;
         }
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(json::rendered_size(doc));
         let _ = if is_json {
             json::document(&engine.set, &engine.sources, doc, &mut out)
         } else {

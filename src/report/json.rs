@@ -48,7 +48,7 @@ pub fn document(
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     let mut w = Pretty {
-        buf: Vec::with_capacity(BLOCK),
+        buf: Vec::with_capacity(rendered_size(doc).min(BLOCK)),
         out,
         paths: Vec::new(),
     };
@@ -132,6 +132,16 @@ thread_local! {
 
 /// Output is handed on in blocks of about this many bytes.
 const BLOCK: usize = 1 << 15;
+
+/// About how many bytes a document's JSON takes: a small document's buffer
+/// is made to measure, not a block.
+pub fn rendered_size(doc: &CheckedDocument) -> usize {
+    doc.report
+        .results
+        .len()
+        .saturating_mul(640)
+        .saturating_add(512)
+}
 
 /// Pretty JSON made in a buffer that is written out a block at a time.
 struct Pretty<'o> {
