@@ -713,6 +713,10 @@ enum Found {
 /// and the runs are shared among threads.
 const PIECE: usize = 1024;
 
+/// A document smaller than this has no list longer than [`PIECE`] elements
+/// (an element takes at least two bytes, `0,`).
+const PIECES_FROM_BYTES: usize = 2 * PIECE;
+
 /// The document list a rule's first `each` walks, if the rule can be run
 /// in pieces: a path list (reading it twice costs nothing), and a `require`
 /// to end every branch (each element then starts with its reads forgotten,
@@ -760,13 +764,17 @@ pub fn evaluate_document_on<'a>(
         .filter(|(_, rule)| matches!(&rule.applies, Applies::Kind(k) if k == kind))
         .collect();
     // The tasks: whole rules first, then the pieces, a run of elements of
-    // every pieced rule after another.
-    let mut planner = Evaluator::new(set, sources, Value::Node(root), today);
-    let lists: Vec<_> = rules
-        .iter()
-        .map(|(_, rule)| piece_list(&mut planner, rule))
-        .collect();
-    drop(planner);
+    // every pieced rule after another. Small documents have no long lists.
+    let size = root.span.range().map_or(0, |r| r.len());
+    let lists: Vec<_> = if size >= PIECES_FROM_BYTES {
+        let mut planner = Evaluator::new(set, sources, Value::Node(root), today);
+        rules
+            .iter()
+            .map(|(_, rule)| piece_list(&mut planner, rule))
+            .collect()
+    } else {
+        rules.iter().map(|_| None).collect()
+    };
     let mut tasks: Vec<(usize, Task)> = Vec::new();
     for (r, list) in lists.iter().enumerate() {
         if list.is_none() {
@@ -793,7 +801,6 @@ pub fn evaluate_document_on<'a>(
             }
         }
     }
-    let size = root.span.range().map_or(0, |r| r.len());
     let pool = std::sync::atomic::AtomicU64::new(steps);
     let next = std::sync::atomic::AtomicUsize::new(0);
     // Each evaluator takes the next task until none is left.
