@@ -221,6 +221,13 @@ pub(crate) fn span(file: FileId, start: usize, end: usize) -> Span {
 
 #[cfg(test)]
 mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )]
+
     use super::*;
 
     /// The items and diagnostics of a file parsed item by item on this thread.
@@ -233,6 +240,71 @@ mod tests {
             diagnostics.append(&mut d);
         }
         format!("{items:?}\n{diagnostics:?}")
+    }
+
+    /// A Debug rendering with every span moved `by` bytes to the left.
+    fn shifted(debug: &str, by: usize) -> String {
+        let re = regex::Regex::new(r"(start|end): (\d+)").expect("a valid pattern");
+        re.replace_all(debug, |c: &regex::Captures<'_>| {
+            let n: usize = c[2].parse().expect("a number");
+            format!("{}: {}", &c[1], n - by)
+        })
+        .into_owned()
+    }
+
+    #[test]
+    fn a_lone_value_reads_as_the_expression_it_is() {
+        // Values read by the grammar's short paths (`lone_value`, `item_value`)
+        // and values that need the whole expression grammar, each compared
+        // with the same text read as an expression.
+        let values = [
+            "hr",
+            "\"SOC 2 Type II\"",
+            "\"{x} and {y.z}\"",
+            "3",
+            "2.5",
+            "[a, \"b\", 3]",
+            "[a]",
+            "[]",
+            "[a, b,]",
+            "[[a, b], [c], \"d\"]",
+            "f(a, \"b\", 3)",
+            "f()",
+            "[f(a), g(b, [c])]",
+            "[x for x in xs]",
+            "[x for x in xs if x]",
+            "x.y",
+            "a and b",
+            "a in [b, c]",
+            "3%",
+            "15min",
+            "2027-03-31",
+            "true",
+            "-1",
+            "not x",
+            "x ?? \"y\"",
+            "[a ?? b, c]",
+            "f(a == b)",
+        ];
+        for value in values {
+            let alone = parse_expr(FileId(0), value).expect(value);
+            for after in ["}", "  next 1 }", "\n}"] {
+                let text = format!("data x {{ k {value} {after}");
+                let (file, diagnostics) = parse_file(FileId(0), &text);
+                assert!(diagnostics.is_empty(), "{text}: {diagnostics:?}");
+                let Some(ast::Item::Block(block)) = file.items.first() else {
+                    panic!("{text}: not a block")
+                };
+                let Some(ast::Entry::Key { value: read, .. }) = block.entries.first() else {
+                    panic!("{text}: no entry")
+                };
+                assert_eq!(
+                    shifted(&format!("{read:?}"), "data x { k ".len()),
+                    format!("{alone:?}"),
+                    "{text}"
+                );
+            }
+        }
     }
 
     #[test]

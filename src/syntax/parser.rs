@@ -118,6 +118,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::entry
         | Rule::type_base
         | Rule::primary
+        | Rule::lone_value
+        | Rule::item_value
         | Rule::literal => return None,
         Rule::WHITESPACE | Rule::COMMENT => return None,
     })
@@ -224,6 +226,12 @@ pub(super) fn syntax_diagnostic(
                 if !unique.contains(&e) {
                     unique.push(e);
                 }
+            }
+            // A lone value (`lone_value`, `item_value`) is tried before an
+            // expression where a value goes: its string and name are
+            // expressions already.
+            if unique.contains(&"an expression") {
+                unique.retain(|e| !matches!(*e, "a string" | "a name"));
             }
             unique
         }
