@@ -152,6 +152,7 @@ pub struct EntryStack {
 }
 
 /// A mapping being read on an [`EntryStack`].
+#[derive(Default)]
 pub struct OpenMap {
     base: usize,
     index: Option<HashMap<Text, u32, FxBuildHasher>>,
@@ -203,46 +204,22 @@ impl EntryStack {
     }
 }
 
-/// Collects a mapping's entries while it is read.
+/// Collects one mapping's entries while it is read: an [`EntryStack`] of
+/// its own.
 #[derive(Default)]
 pub struct FieldsBuilder {
-    entries: Vec<(Text, Node)>,
-    index: Option<HashMap<Text, u32, FxBuildHasher>>,
+    stack: EntryStack,
+    map: OpenMap,
 }
 
 impl FieldsBuilder {
     /// Adds an entry; a key given before is refused with the first entry's node.
     pub fn insert(&mut self, key: Text, node: Node) -> Result<(), &Node> {
-        let found = match &self.index {
-            Some(index) => index.get(&*key).map(|&i| i as usize),
-            None => self.entries.iter().position(|(k, _)| *k == key),
-        };
-        if let Some(i) = found {
-            return match self.entries.get(i) {
-                Some((_, first)) => Err(first),
-                None => Ok(()),
-            };
-        }
-        let position = self.entries.len() as u32;
-        if let Some(index) = &mut self.index {
-            index.insert(key.clone(), position);
-        } else if self.entries.len() + 1 >= INDEXED_FROM {
-            let mut index: HashMap<Text, u32, FxBuildHasher> = HashMap::default();
-            for (i, (k, _)) in self.entries.iter().enumerate() {
-                index.insert(k.clone(), i as u32);
-            }
-            index.insert(key.clone(), position);
-            self.index = Some(index);
-        }
-        self.entries.push((key, node));
-        Ok(())
+        self.stack.insert(&mut self.map, key, node)
     }
 
-    pub fn finish(self) -> Fields {
-        Fields {
-            entries: self.entries.into_boxed_slice(),
-            index: self.index.map(Box::new),
-        }
+    pub fn finish(mut self) -> Fields {
+        self.stack.close(self.map)
     }
 }
 
