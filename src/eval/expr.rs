@@ -22,6 +22,16 @@ pub(crate) fn element_value<'a>(list: &Expr, i: usize, node: &'a Node) -> Value<
     }
 }
 
+/// The value of a mapping's entry `child` (`None`: absent) at `path`: a null
+/// or absent entry is missing, where it is or else at its mapping.
+fn mapping_entry<'a>(mapping: &'a Node, child: Option<&'a Node>, path: &str) -> Value<'a> {
+    match child {
+        Some(child) if child.value == NodeValue::Null => Value::missing(path, child.loc()),
+        Some(child) => Value::Node(child),
+        None => Value::missing(path, mapping.loc()),
+    }
+}
+
 #[cold]
 fn null_element<'a>(list: &Expr, i: usize, node: &'a Node) -> Value<'a> {
     Value::missing(format!("{}[{i}]", source_path(list)), node.loc())
@@ -530,14 +540,12 @@ impl<'a> Evaluator<'a> {
         path_end: bool,
     ) -> Value<'a> {
         let v = match b {
-            Value::Node(Node {
-                value: NodeValue::Map(map),
-                ..
-            }) => match self.keys.find(map, key, name) {
-                Some(child) if child.value == NodeValue::Null => Value::missing(path, child.loc()),
-                Some(child) => Value::Node(child),
-                None => Value::missing(path, b.location().unwrap_or(Span::Synthetic)),
-            },
+            Value::Node(
+                node @ Node {
+                    value: NodeValue::Map(map),
+                    ..
+                },
+            ) => mapping_entry(node, self.keys.find(map, key, name), path),
             Value::Decl(id, origin) => {
                 let entry = *self
                     .decl_fields
@@ -633,13 +641,7 @@ impl<'a> Evaluator<'a> {
         match base {
             Value::Missing(_) => base.clone(),
             Value::Node(node) => match &node.value {
-                NodeValue::Map(map) => match map.get(name) {
-                    Some(child) if child.value == NodeValue::Null => {
-                        Value::missing(path, child.loc())
-                    }
-                    Some(child) => Value::Node(child),
-                    None => Value::missing(path, node.loc()),
-                },
+                NodeValue::Map(map) => mapping_entry(node, map.get(name), path),
                 _ => Value::missing(path, node.loc()),
             },
             Value::Decl(id, origin) => self.decl_field(
@@ -729,13 +731,7 @@ impl<'a> Evaluator<'a> {
                 NodeValue::List(items) => Ok(items
                     .iter()
                     .enumerate()
-                    .map(|(i, item)| {
-                        if item.value == NodeValue::Null {
-                            Value::missing(format!("{}[{i}]", source_path(list)), item.loc())
-                        } else {
-                            Value::Node(item)
-                        }
-                    })
+                    .map(|(i, item)| element_value(list, i, item))
                     .collect()),
                 _ => Err(Value::missing(source_path(list), node.loc())),
             },
@@ -1051,14 +1047,10 @@ impl<'a> Evaluator<'a> {
                 value: NodeValue::List(items),
                 ..
             }) => self.search(
-                items.iter().enumerate().map(|(i, element)| {
-                    if element.value == NodeValue::Null {
-                        let path = format!("{}[{i}]", source_path(container_expr));
-                        Value::missing(path, element.loc())
-                    } else {
-                        Value::Node(element)
-                    }
-                }),
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, element)| element_value(container_expr, i, element)),
                 item,
                 container_expr,
             ),

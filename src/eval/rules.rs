@@ -708,9 +708,9 @@ enum Found {
 }
 
 /// A rule's `each` over a document list longer than this is evaluated a
-/// run of elements at a time, the runs of all such rules interleaved: the
-/// elements are read from memory once for all the rules, not once per rule,
-/// and the runs are shared among threads.
+/// run of elements at a time, the runs of all such rules interleaved and
+/// shared among threads: a few rules over one long list keep every thread
+/// busy, where whole rules would leave some idle.
 const PIECE: usize = 1024;
 
 /// A document smaller than this has no list longer than [`PIECE`] elements

@@ -175,6 +175,19 @@ impl Reader<'_> {
         }
     }
 
+    /// Where the run of a string's text from `from` that needs no decoding
+    /// ends: at the closing quote, an escape, a control character, or the end.
+    fn plain_run_end(&self, from: usize) -> usize {
+        let mut end = from;
+        while let Some(&b) = self.bytes.get(end) {
+            if b == b'"' || b == b'\\' || b < 0x20 {
+                break;
+            }
+            end += 1;
+        }
+        end
+    }
+
     fn string(&mut self) -> Result<Text, Fail> {
         let open = self.pos;
         self.pos += 1;
@@ -182,12 +195,7 @@ impl Reader<'_> {
         let mut plain = true;
         loop {
             let run_start = self.pos;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
+            self.pos = self.plain_run_end(run_start);
             if !plain || self.peek() != Some(b'"') {
                 out.push_str(&self.text[run_start..self.pos]);
             }
@@ -273,13 +281,7 @@ impl Reader<'_> {
     /// depth when the text is the same, else a string read as any other.
     fn key(&mut self, depth: usize, position: usize) -> Result<Text, Fail> {
         let start = self.pos + 1;
-        let mut end = start;
-        while let Some(&b) = self.bytes.get(end) {
-            if b == b'"' || b == b'\\' || b < 0x20 {
-                break;
-            }
-            end += 1;
-        }
+        let end = self.plain_run_end(start);
         let plain = self.bytes.get(end) == Some(&b'"');
         if plain {
             let raw = self.text.get(start..end).unwrap_or_default();
