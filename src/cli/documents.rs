@@ -110,8 +110,13 @@ pub fn check_documents(
         }
         each(engine, io, &mut done.outcome);
         engine.sources.take_lent();
-        if let (false, Some(source)) = (streamed, done.source.take()) {
-            kept.push((file, source));
+        // Streamed, the text goes back with the rest of `done` to the worker
+        // that read it, to be freed there: freed here, it was freed into
+        // that worker's heap while the worker used it.
+        if !streamed {
+            if let Some(source) = done.source.take() {
+                kept.push((file, source));
+            }
         }
     };
     run_jobs(engine, &jobs, today, io, prerender, &mut hand_on);
