@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::base::{judge, Base, Request};
 use super::decision_log::DecisionLog;
-use super::documents::{check_documents, load_documents};
+use super::documents::{check_documents, load_documents, Prefetch};
 use super::load::{load_engine, parse_today, LimitArgs, PolicyArgs};
 use super::{Io, OutputFormat};
 use crate::report::{human, json, Report, Tally};
@@ -54,8 +54,10 @@ pub fn run(args: CheckArgs, io: &mut Io) -> i32 {
     if let Some(jobs) = args.jobs {
         io.jobs = Some(usize::from(jobs));
     }
+    let limits = args.limits.limits();
+    let documents = Prefetch::start(&args.paths, io, limits);
     let mut engine = load_engine(&args.policies.policy, io);
-    engine.limits = args.limits.limits();
+    engine.limits = limits;
     engine.threads = super::documents::workers(io);
     let log = match &args.decision_log {
         Some(file) => match DecisionLog::open(&io.cwd.join(file), &engine) {
@@ -84,9 +86,11 @@ pub fn run(args: CheckArgs, io: &mut Io) -> i32 {
         requests: Vec::new(),
     };
     let code = match args.format {
-        OutputFormat::Human | OutputFormat::Json => streamed(&args, engine, today, io, &mut audit),
+        OutputFormat::Human | OutputFormat::Json => {
+            streamed(&args, engine, documents, today, io, &mut audit)
+        }
         OutputFormat::Sarif | OutputFormat::Junit | OutputFormat::Github => {
-            collected(&args, engine, today, io, &mut audit)
+            collected(&args, engine, documents, today, io, &mut audit)
         }
     };
     match audit.failed {
@@ -140,6 +144,7 @@ impl Audit {
 fn streamed(
     args: &CheckArgs,
     mut engine: Engine,
+    documents: Prefetch,
     today: i32,
     io: &mut Io,
     audit: &mut Audit,
@@ -177,7 +182,7 @@ fn streamed(
     };
     check_documents(
         &mut engine,
-        &args.paths,
+        documents,
         io,
         today,
         Some(&prerender),
@@ -259,6 +264,7 @@ impl Writer {
 fn collected(
     args: &CheckArgs,
     mut engine: Engine,
+    documents: Prefetch,
     today: i32,
     io: &mut Io,
     audit: &mut Audit,
@@ -270,7 +276,7 @@ fn collected(
     if let Some(doc) = engine.check_policy_set(today) {
         report.documents.push(doc);
     }
-    load_documents(&mut engine, &args.paths, io, today, &mut report);
+    load_documents(&mut engine, documents, io, today, &mut report);
     for doc in &report.documents {
         audit.record(&engine, doc);
     }

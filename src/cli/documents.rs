@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,7 @@ use super::files::{find, io_reason, read_text_or_prefix, Found};
 use super::Io;
 use crate::diagnostic::Diagnostic;
 use crate::input::Format;
+use crate::limits::Limits;
 use crate::report::Report;
 use crate::source::{FileId, SourceFile, Span};
 use crate::Engine;
@@ -35,6 +36,12 @@ const RETURN_BUNDLE: usize = 64;
 /// Nor may the files done ahead hold more than this, text and output.
 const AHEAD_BYTES: usize = 64 * 1024 * 1024;
 
+/// The extensions of the document files a directory is searched for.
+const DOCUMENT_EXTENSIONS: &[&str] = &[".yaml", ".yml", ".json"];
+
+/// Files read ahead while the policy compiles hold no more than this.
+const PREFETCH_BYTES: usize = 32 * 1024 * 1024;
+
 /// The checker recurses over nested input (bounded by `limits`).
 const WORKER_STACK: usize = 64 * 1024 * 1024;
 
@@ -48,10 +55,105 @@ pub struct Outcome {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// The document files a run names, looked for and the first of them read
+/// on a thread of their own while the policy compiles: compiling takes a
+/// core for milliseconds before any document can be checked, and listing a
+/// directory of thousands of files and reading the first of them took as
+/// long. Start it before the policy is read; what it has not done when the
+/// documents are checked is done then, the same way.
+pub struct Prefetch {
+    paths: Vec<String>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<Prefetched>>,
+    /// What the thread did, once it is joined.
+    done: Option<Prefetched>,
+}
+
+/// What the prefetching thread did.
+#[derive(Default)]
+struct Prefetched {
+    /// What each path holds, in order (`None` for `-`).
+    found: Vec<Option<Result<Vec<Found>, Diagnostic>>>,
+    /// The first files found, read.
+    read: Vec<Result<Vec<u8>, Diagnostic>>,
+}
+
+impl Prefetch {
+    /// Starts looking for the files under `paths` (relative to `io.cwd`)
+    /// and reading them, until [`Prefetch::finish`] or [`PREFETCH_BYTES`].
+    pub fn start(paths: &[String], io: &Io, limits: Limits) -> Prefetch {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (cwd, given, halt) = (io.cwd.clone(), paths.to_vec(), Arc::clone(&stop));
+        let work = move || {
+            let found: Vec<_> = given
+                .iter()
+                .map(|path| (path != "-").then(|| find(&cwd, path, DOCUMENT_EXTENSIONS)))
+                .collect();
+            let mut read = Vec::new();
+            let mut held = 0;
+            for f in found.iter().flatten().flatten().flatten() {
+                if halt.load(Ordering::Relaxed) || held >= PREFETCH_BYTES {
+                    break;
+                }
+                let bytes = read_file(f, &limits);
+                held += bytes.as_ref().map_or(0, Vec::len);
+                read.push(bytes);
+            }
+            Prefetched { found, read }
+        };
+        // A thread that cannot start leaves the work to the checking.
+        let thread = std::thread::Builder::new().spawn(work).ok();
+        Prefetch {
+            paths: paths.to_vec(),
+            stop,
+            thread,
+            done: None,
+        }
+    }
+
+    /// Nothing done ahead: the files are found and read as they are checked.
+    #[cfg(test)]
+    fn none(paths: &[String]) -> Prefetch {
+        Prefetch {
+            paths: paths.to_vec(),
+            stop: Arc::new(AtomicBool::new(true)),
+            thread: None,
+            done: None,
+        }
+    }
+
+    /// Lets the thread find and read all it may before it is stopped.
+    #[cfg(test)]
+    fn wait(mut self) -> Prefetch {
+        self.done = self.thread.take().and_then(|t| t.join().ok());
+        self
+    }
+
+    /// Stops reading ahead; the paths and what was done for them.
+    fn finish(mut self) -> (Vec<String>, Prefetched) {
+        self.stop.store(true, Ordering::Relaxed);
+        let thread = self.thread.take();
+        // A thread that panicked did nothing that counts.
+        let done = self
+            .done
+            .take()
+            .or_else(|| thread.and_then(|t| t.join().ok()))
+            .unwrap_or_default();
+        (std::mem::take(&mut self.paths), done)
+    }
+}
+
+impl Drop for Prefetch {
+    /// A run that ends before its documents are checked stops the reading.
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
 /// Reads, validates and evaluates the documents under `paths` into `report`.
 pub fn load_documents(
     engine: &mut Engine,
-    paths: &[String],
+    paths: Prefetch,
     io: &mut Io,
     today: i32,
     report: &mut Report,
@@ -67,7 +169,8 @@ pub fn load_documents(
 enum Item {
     /// Problems known before reading (a path that does not exist).
     Known(Vec<Diagnostic>),
-    Stdin(std::io::Result<Vec<u8>>),
+    /// Standard input, read already.
+    Stdin,
     File(Found),
 }
 
@@ -75,6 +178,18 @@ struct Job {
     /// The file's entry in the sources, with no text until it is read.
     file: FileId,
     item: Item,
+    /// The bytes, when read before the job was taken.
+    read: Mutex<Option<Result<Vec<u8>, Diagnostic>>>,
+}
+
+impl Job {
+    fn new(file: FileId, item: Item, read: Option<Result<Vec<u8>, Diagnostic>>) -> Job {
+        Job {
+            file,
+            item,
+            read: Mutex::new(read),
+        }
+    }
 }
 
 /// A job done: its outcome, the file's text (to show it by), and how much
@@ -95,7 +210,7 @@ struct Done {
 /// is streamed); without, texts are kept for a report made at the end.
 pub fn check_documents(
     engine: &mut Engine,
-    paths: &[String],
+    paths: Prefetch,
     io: &mut Io,
     today: i32,
     prerender: Option<Prerender<'_>>,
@@ -131,23 +246,32 @@ pub fn check_documents(
 /// directory that holds no document is reported at once.
 fn name_jobs(
     engine: &mut Engine,
-    paths: &[String],
+    paths: Prefetch,
     io: &mut Io,
     each: &mut dyn FnMut(&mut Engine, &mut Io, &mut Outcome),
 ) -> Vec<Job> {
+    let (paths, prefetched) = paths.finish();
+    let mut found_ahead = prefetched.found.into_iter();
+    let mut read_ahead = prefetched.read.into_iter();
     let mut jobs = Vec::new();
-    for given in paths {
+    for given in &paths {
+        let ahead = found_ahead.next().flatten();
         if given == "-" {
             let mut bytes = Vec::new();
-            let read = std::io::Read::read_to_end(&mut io.stdin, &mut bytes).map(|_| bytes);
+            let read = std::io::Read::read_to_end(&mut io.stdin, &mut bytes)
+                .map(|_| bytes)
+                .map_err(|e| {
+                    Diagnostic::error(
+                        "A302",
+                        format!("cannot read standard input: {}", io_reason(&e)),
+                    )
+                });
             let file = engine.sources.add("<stdin>", "");
-            jobs.push(Job {
-                file,
-                item: Item::Stdin(read),
-            });
+            jobs.push(Job::new(file, Item::Stdin, Some(read)));
             continue;
         }
-        match find(&io.cwd, given, &[".yaml", ".yml", ".json"]) {
+        let found = ahead.unwrap_or_else(|| find(&io.cwd, given, DOCUMENT_EXTENSIONS));
+        match found {
             Ok(found) if found.is_empty() => {
                 let d = Diagnostic::warning(
                     "A312",
@@ -160,19 +284,13 @@ fn name_jobs(
             Ok(found) => {
                 for f in found {
                     let file = engine.sources.add(f.display.clone(), "");
-                    jobs.push(Job {
-                        file,
-                        item: Item::File(f),
-                    });
+                    jobs.push(Job::new(file, Item::File(f), read_ahead.next()));
                 }
             }
             Err(d) => {
                 let file = engine.sources.add(given.clone(), "");
                 let d = d.at(Span::new(file, 0..0), "here");
-                jobs.push(Job {
-                    file,
-                    item: Item::Known(vec![d]),
-                });
+                jobs.push(Job::new(file, Item::Known(vec![d]), None));
             }
         }
     }
@@ -343,7 +461,8 @@ fn run(worker: &mut Engine, job: &Job, today: i32, prerender: Option<Prerender<'
         bytes: 0,
         maker: None,
     };
-    let (bytes, searched) = match &job.item {
+    let read_ahead = job.read.lock().ok().and_then(|mut read| read.take());
+    let (read, searched) = match &job.item {
         Item::Known(diagnostics) => {
             return Done {
                 outcome: nothing(diagnostics.clone()),
@@ -352,17 +471,15 @@ fn run(worker: &mut Engine, job: &Job, today: i32, prerender: Option<Prerender<'
                 maker: None,
             }
         }
-        Item::Stdin(Ok(bytes)) => (bytes.clone(), false),
-        Item::Stdin(Err(e)) => {
-            return failed(Diagnostic::error(
-                "A302",
-                format!("cannot read standard input: {}", io_reason(e)),
-            ))
-        }
-        Item::File(f) => match read_file(worker, f) {
-            Ok(bytes) => (bytes, f.searched),
-            Err(d) => return failed(d.at(Span::new(file, 0..0), "here")),
-        },
+        Item::Stdin => (read_ahead.unwrap_or_else(|| Ok(Vec::new())), false),
+        Item::File(f) => (
+            read_ahead.unwrap_or_else(|| read_file(f, &worker.limits)),
+            f.searched,
+        ),
+    };
+    let bytes = match read {
+        Ok(bytes) => bytes,
+        Err(d) => return failed(d.at(Span::new(file, 0..0), "here")),
     };
     let text = match read_text_or_prefix(bytes, &name) {
         Ok(text) => text,
@@ -420,7 +537,7 @@ fn run(worker: &mut Engine, job: &Job, today: i32, prerender: Option<Prerender<'
 /// A document file's bytes, within the size limit. The file is opened
 /// once and its size asked of the open file: a second lookup of the path
 /// costs as much as the read of a small file.
-fn read_file(engine: &Engine, f: &Found) -> Result<Vec<u8>, Diagnostic> {
+fn read_file(f: &Found, limits: &Limits) -> Result<Vec<u8>, Diagnostic> {
     use std::io::Read;
     let cannot = |e: std::io::Error| {
         Diagnostic::error(
@@ -433,18 +550,19 @@ fn read_file(engine: &Engine, f: &Found) -> Result<Vec<u8>, Diagnostic> {
         .metadata()
         .map(|m| usize::try_from(m.len()).unwrap_or(usize::MAX))
         .unwrap_or(0);
-    if size > engine.limits.document_bytes {
-        return Err(crate::input::too_large(size, &engine.limits));
+    let limit = limits.document_bytes;
+    if size > limit {
+        return Err(crate::input::too_large(size, limits));
     }
     let mut bytes = Vec::with_capacity(size.saturating_add(1));
     // Through `take`: `File::read_to_end` would ask the size again.
-    let limit = u64::try_from(engine.limits.document_bytes).unwrap_or(u64::MAX);
+    let most = u64::try_from(limit).unwrap_or(u64::MAX);
     (&mut file)
-        .take(limit.saturating_add(1))
+        .take(most.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(cannot)?;
-    if bytes.len() > engine.limits.document_bytes {
-        return Err(crate::input::too_large(bytes.len(), &engine.limits));
+    if bytes.len() > limit {
+        return Err(crate::input::too_large(bytes.len(), limits));
     }
     Ok(bytes)
 }
@@ -666,6 +784,99 @@ pub fn workers(io: &Io) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const POLICY: &str = r#"
+must named "A vendor gives its name" {
+  applies questionnaire
+  require input.vendor.name != ""
+}
+"#;
+
+    /// What a check of `paths` in `dir` hands on, shown as text.
+    fn check_all(dir: &std::path::Path, files: Prefetch) -> Vec<String> {
+        let mut engine = Engine::new(vec![("p.policy".into(), POLICY.into())]);
+        assert!(engine.is_valid(), "{:?}", engine.diagnostics);
+        let stdin = b"kind: questionnaire\nid: S\nvendor: { name: S }\n".to_vec();
+        let mut io = Io::new(dir.to_path_buf(), Box::new(std::io::Cursor::new(stdin)));
+        io.jobs = Some(2);
+        let mut seen = Vec::new();
+        check_documents(
+            &mut engine,
+            files,
+            &mut io,
+            20_000,
+            None,
+            &mut |engine, _, outcome| {
+                for d in &outcome.diagnostics {
+                    seen.push(crate::report::human::diagnostic(&engine.sources, d, false));
+                }
+                for (doc, _) in &outcome.documents {
+                    let verdict = doc.report.verdict;
+                    seen.push(format!("{} {} {verdict:?}", doc.path, doc.id));
+                }
+            },
+        );
+        seen
+    }
+
+    #[test]
+    fn files_read_ahead_are_checked_as_files_read_when_checked() {
+        let dir = std::env::temp_dir().join(format!("accord-prefetch-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let files: [(&str, &[u8]); 7] = [
+            (
+                "docs/a.yaml",
+                b"kind: questionnaire\nid: A\nvendor: { name: A }\n",
+            ),
+            ("docs/b.json", b"{\"kind\": \"questionnaire\", \"id\": "),
+            (
+                "docs/sub/c.yml",
+                b"kind: questionnaire\nid: C\nvendor: { name: \"\" }\n",
+            ),
+            ("docs/d.yaml", b"kind: questionnaire\nid: \xff\n"),
+            ("docs/e.yaml", b"name: not one of ours\n"),
+            ("docs/notes.txt", b"not a document"),
+            ("empty/.keep", b""),
+        ];
+        for (name, bytes) in files {
+            let path = dir.join(name);
+            std::fs::create_dir_all(path.parent().expect("a parent")).expect("directory");
+            std::fs::write(&path, bytes).expect("write");
+        }
+        let paths: Vec<String> = ["docs", "missing.yaml", "empty", "-", "docs/a.yaml"]
+            .map(String::from)
+            .to_vec();
+        let io = Io::new(dir.clone(), Box::new(std::io::empty()));
+
+        let ahead = Prefetch::start(&paths, &io, Limits::default()).wait();
+        let read = ahead.done.as_ref().map_or(0, |done| done.read.len());
+        assert_eq!(read, 6, "five files under docs/ and docs/a.yaml again");
+        let with = check_all(&dir, ahead);
+        let without = check_all(&dir, Prefetch::none(&paths));
+        assert_eq!(with, without);
+
+        let shown = with.join("\n");
+        for expected in [
+            "docs/a.yaml A Pass",
+            "docs/sub/c.yml C Fail",
+            "<stdin> S Pass",
+            "A301",
+            "A302",
+            "A313",
+            "A402",
+            "A312",
+        ] {
+            assert!(shown.contains(expected), "no `{expected}` in:\n{shown}");
+        }
+        // In the order named: the directory's files, the missing one, the
+        // empty directory, standard input, the file named again.
+        let a = shown.find("docs/a.yaml A").expect("a");
+        let missing = shown.find("missing.yaml").expect("missing");
+        let stdin = shown.find("<stdin> S").expect("stdin");
+        assert!(a < missing && missing < stdin, "{shown}");
+        assert_eq!(shown.matches("docs/a.yaml A Pass").count(), 2, "{shown}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     fn window(files: usize) -> Window {
         Window {

@@ -5,7 +5,7 @@
 
 use clap::{Args, ValueEnum};
 
-use super::documents::load_documents;
+use super::documents::{load_documents, Prefetch};
 use super::load::{load_engine, parse_today, PolicyArgs};
 use super::Io;
 use crate::check::model::Applies;
@@ -113,12 +113,13 @@ fn pad(text: &str, width: usize) -> String {
 
 pub fn run(args: ScoreArgs, io: &mut Io) -> i32 {
     let today = args.today.unwrap_or_else(crate::time::today_utc);
+    let documents = Prefetch::start(&args.paths, io, crate::limits::Limits::default());
     let mut engine = load_engine(&args.policies.policy, io);
     let mut report = Report {
         documents: Vec::new(),
         diagnostics: engine.diagnostics.clone(),
     };
-    load_documents(&mut engine, &args.paths, io, today, &mut report);
+    load_documents(&mut engine, documents, io, today, &mut report);
     let errors = report.errors().count();
     for d in report.diagnostics.iter() {
         io.stderr.push_str(&render_diagnostic(&engine.sources, d));
