@@ -9,6 +9,7 @@ mod hostile;
 mod lsp;
 mod oracle;
 mod properties;
+mod restart;
 mod waivers;
 
 use std::path::{Path, PathBuf};
