@@ -546,19 +546,25 @@ fn read_file(f: &Found, limits: &Limits) -> Result<Vec<u8>, Diagnostic> {
         )
     };
     let mut file = open_document(&f.path).map_err(cannot)?;
-    let size = file
+    let (size, regular) = file
         .metadata()
-        .map(|m| usize::try_from(m.len()).unwrap_or(usize::MAX))
-        .unwrap_or(0);
+        .map(|m| (usize::try_from(m.len()).unwrap_or(usize::MAX), m.is_file()))
+        .unwrap_or((0, false));
     let limit = limits.document_bytes;
     if size > limit {
         return Err(crate::input::too_large(size, limits));
     }
     let mut bytes = Vec::with_capacity(size.saturating_add(1));
-    // Through `take`: `File::read_to_end` would ask the size again.
-    let most = u64::try_from(limit).unwrap_or(u64::MAX);
+    // A regular file is read up to the size it has now, which spares the
+    // read that would find its end; anything else (a pipe named on the
+    // command line) is read to its end, one byte past the limit at most.
+    // Through `take` either way: `File::read_to_end` would ask the size again.
+    let most = match (regular, size) {
+        (true, 1..) => size,
+        _ => limit.saturating_add(1),
+    };
     (&mut file)
-        .take(most.saturating_add(1))
+        .take(u64::try_from(most).unwrap_or(u64::MAX))
         .read_to_end(&mut bytes)
         .map_err(cannot)?;
     if bytes.len() > limit {

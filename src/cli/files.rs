@@ -19,7 +19,9 @@ pub fn find(cwd: &Path, given: &str, exts: &[&str]) -> Result<Vec<Found>, Diagno
     let meta = std::fs::metadata(&path).map_err(|e| {
         Diagnostic::error("A402", format!("cannot read `{given}`: {}", io_reason(&e)))
     })?;
-    if meta.is_file() {
+    // Anything but a directory is read as it is: a file, or a pipe named
+    // on the command line (`<(...)` in a shell).
+    if !meta.is_dir() {
         return Ok(vec![Found {
             path,
             searched: false,

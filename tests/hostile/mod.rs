@@ -218,6 +218,72 @@ fn a_50_mb_document() {
     );
 }
 
+/// A named pipe (`policy check <(...)` in a shell) has no size to read up
+/// to: it is read to its end, or stopped one byte past the limit.
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_is_read_to_its_end() {
+    let dir = setup();
+    let pipe = dir.join("pipe.yaml");
+    let made = Command::new("mkfifo").arg(&pipe).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("no mkfifo here: skipped");
+        return;
+    }
+    let feed = |text: String| {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || {
+            // The checker may stop reading early (over the limit): a broken
+            // pipe then is expected.
+            let _ = std::fs::write(pipe, text);
+        })
+    };
+    // A checker that never opened the pipe leaves the writer waiting for a
+    // reader: this one reads it, so that the test fails instead of hanging.
+    let finish = |writer: std::thread::JoinHandle<()>| {
+        use std::io::Read;
+        use std::os::unix::fs::OpenOptionsExt;
+        if !writer.is_finished() {
+            let opened = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(&pipe);
+            if let Ok(mut reader) = opened {
+                let started = Instant::now();
+                let mut buffer = vec![0; 1 << 16];
+                while !writer.is_finished() && started.elapsed() < DEADLINE {
+                    if !matches!(reader.read(&mut buffer), Ok(n) if n > 0) {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                }
+            }
+        }
+        let _ = writer.join();
+    };
+    // Longer than one read of a pipe (64 KiB), and the failing answer last.
+    let padding = format!("notes: \"{}\"\n", "n".repeat(200_000));
+    let writer = feed(format!(
+        "kind: questionnaire\nid: piped\n{padding}vendor:\n  name: \"\"\n"
+    ));
+    let run = check(&dir, "pipe.yaml", &[]);
+    finish(writer);
+    expect(&run, 1, "pipe.yaml", "a questionnaire through a pipe");
+    assert!(run.out.contains("1 fail"), "{}", cut(&run.out));
+
+    let writer = feed(format!(
+        "kind: questionnaire\nid: piped\nnotes: \"{}\"\n",
+        "n".repeat(1_500_000)
+    ));
+    let run = check(&dir, "pipe.yaml", &["--max-document-mb", "1"]);
+    finish(writer);
+    expect(
+        &run,
+        2,
+        "more than the limit of 1 MB",
+        "a pipe over the limit",
+    );
+}
+
 #[test]
 fn invalid_utf8() {
     let dir = setup();
