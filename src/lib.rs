@@ -19,6 +19,7 @@ pub mod report;
 pub mod source;
 pub mod stdlib;
 pub mod syntax;
+pub mod threads;
 pub mod time;
 
 use check::model::PolicySet;

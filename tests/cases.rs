@@ -9,7 +9,6 @@ mod hostile;
 mod lsp;
 mod oracle;
 mod properties;
-mod restart;
 mod waivers;
 
 use std::path::{Path, PathBuf};

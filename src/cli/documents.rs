@@ -85,6 +85,7 @@ impl Prefetch {
         let stop = Arc::new(AtomicBool::new(false));
         let (cwd, given, halt) = (io.cwd.clone(), paths.to_vec(), Arc::clone(&stop));
         let work = move || {
+            crate::threads::started();
             let found: Vec<_> = given
                 .iter()
                 .map(|path| (path != "-").then(|| find(&cwd, path, DOCUMENT_EXTENSIONS)))
@@ -350,6 +351,7 @@ fn run_jobs(
             let sender = sender.clone();
             let (window, progress) = (&window, &progress);
             let work = move || {
+                crate::threads::started();
                 let worked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     while let Some(taken) = window.take(jobs.len(), CHUNK) {
                         while let Ok(old) = returned.try_recv() {

@@ -180,7 +180,10 @@ pub fn run(args: &[String], io: &mut Io) -> i32 {
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .stack_size(STACK_BYTES)
-            .spawn_scoped(scope, || run_here(args, io));
+            .spawn_scoped(scope, || {
+                crate::threads::started();
+                run_here(args, io)
+            });
         match worker.map(|w| w.join()) {
             Ok(Ok(code)) => code,
             _ => {

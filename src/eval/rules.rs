@@ -835,7 +835,10 @@ pub fn evaluate_document_on<'a>(
             .filter_map(|_| {
                 std::thread::Builder::new()
                     .stack_size(RULE_THREAD_STACK)
-                    .spawn_scoped(scope, work)
+                    .spawn_scoped(scope, move || {
+                        crate::threads::started();
+                        work()
+                    })
                     .ok()
             })
             .collect();

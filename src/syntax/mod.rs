@@ -87,7 +87,10 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
         let spare = second.clone();
         let other = std::thread::Builder::new()
             .stack_size(PARSER_STACK)
-            .spawn_scoped(scope, || parse(second));
+            .spawn_scoped(scope, || {
+                crate::threads::started();
+                parse(second)
+            });
         let (items, diagnostics) = parse(first);
         let rest = match other {
             Ok(handle) => handle
