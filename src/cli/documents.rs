@@ -463,7 +463,6 @@ fn run(worker: &mut Engine, job: &Job, today: i32, prerender: Option<Prerender<'
         bytes: 0,
         maker: None,
     };
-    let read_ahead = job.read.lock().ok().and_then(|mut read| read.take());
     let (read, searched) = match &job.item {
         Item::Known(diagnostics) => {
             return Done {
@@ -473,9 +472,23 @@ fn run(worker: &mut Engine, job: &Job, today: i32, prerender: Option<Prerender<'
                 maker: None,
             }
         }
-        Item::Stdin => (read_ahead.unwrap_or_else(|| Ok(Vec::new())), false),
+        // Copied: standard input cannot be read again if a job is redone
+        // (a worker that failed has its jobs done by the calling thread).
+        Item::Stdin => (
+            job.read
+                .lock()
+                .ok()
+                .and_then(|read| read.clone())
+                .unwrap_or_else(|| Ok(Vec::new())),
+            false,
+        ),
+        // Taken: a file redone is read again.
         Item::File(f) => (
-            read_ahead.unwrap_or_else(|| read_file(f, &worker.limits)),
+            job.read
+                .lock()
+                .ok()
+                .and_then(|mut read| read.take())
+                .unwrap_or_else(|| read_file(f, &worker.limits)),
             f.searched,
         ),
     };
