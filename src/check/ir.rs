@@ -102,6 +102,15 @@ pub enum ExprKind {
         instance: usize,
         args: Vec<Expr>,
     },
+    /// `body` reads one document value, `read`, and otherwise only
+    /// constants and declarations: its definite answers are kept by that
+    /// value (see `check/memo.rs`). Made after checking.
+    Memo {
+        /// Unique in the set.
+        id: u32,
+        read: Box<Expr>,
+        body: Box<Expr>,
+    },
     /// Something that did not check; never evaluated (the set has errors).
     Error,
 }

@@ -13,6 +13,7 @@
 pub mod expr;
 pub mod ir;
 pub mod keys;
+pub(crate) mod memo;
 pub mod model;
 pub mod schema;
 pub mod suggest;
@@ -145,10 +146,11 @@ pub fn compile_with(
     };
     checker.run(&items);
     let Checker {
-        set,
+        mut set,
         mut diagnostics,
         ..
     } = checker;
+    memo::apply(&mut set);
     diagnostics.sort_by_key(|d| {
         let span = d.primary_span();
         (span.file(), span.start())

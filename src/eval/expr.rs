@@ -98,6 +98,10 @@ pub struct Evaluator<'a> {
     /// Declaration fields by declaration and field key: hashing two numbers
     /// is cheaper than hashing the name.
     decl_fields: rustc_hash::FxHashMap<(DeclId, u32), Option<&'a (Const, Span)>>,
+    /// The definite answers of [`ExprKind::Memo`] conditions, by the
+    /// condition and the address of the document string it read (shared
+    /// strings, which live as long as the evaluator, as for `named`).
+    memo: rustc_hash::FxHashMap<(u32, usize), bool>,
 }
 
 /// Where the document keeps each field name of the policy. A document's
@@ -174,6 +178,7 @@ impl<'a> Evaluator<'a> {
             named: Default::default(),
             keys: DocumentKeys::new(set.field_keys.len()),
             decl_fields: Default::default(),
+            memo: Default::default(),
         }
     }
 
@@ -419,8 +424,35 @@ impl<'a> Evaluator<'a> {
             } => self.comprehension(*slot, list, element, filter.as_deref(), env),
             ExprKind::Builtin(b, args) => self.builtin(*b, args, env, e.span),
             ExprKind::CallFn { instance, args } => self.call(*instance, args, env, e.span),
+            ExprKind::Memo { id, read, body } => self.memo(*id, read, body, env),
             ExprKind::Error => Value::undefined("an expression with errors", Span::Synthetic),
         }
+    }
+
+    /// A condition that reads one document value: answered from what it
+    /// answered before for the same string, if it was true or false. The
+    /// read is made, and recorded, either way, so the result is placed as
+    /// the full evaluation places it; a trace sees the full evaluation.
+    fn memo(&mut self, id: u32, read: &'a Expr, body: &'a Expr, env: &mut Env<'a>) -> Value<'a> {
+        if self.trace.is_some() {
+            return self.eval_node(body, env);
+        }
+        let address = match self.eval(read, env) {
+            // A longer string is one node's own: nothing to share.
+            Value::Node(Node {
+                value: NodeValue::Str(text),
+                ..
+            }) if text.len() <= crate::input::SHARED_UP_TO => text.as_ptr() as usize,
+            _ => return self.eval_node(body, env),
+        };
+        if let Some(&known) = self.memo.get(&(id, address)) {
+            return Value::Bool(known);
+        }
+        let v = self.eval_node(body, env);
+        if let Value::Bool(answer) = v {
+            self.memo.insert((id, address), answer);
+        }
+        v
     }
 
     #[inline(never)]

@@ -1139,6 +1139,25 @@ must all_known { applies manifest  require all f in input.flows: f.from in syste
         )
     }
 
+    /// The manifest `m` checked on `threads` threads, today fixed.
+    fn evaluate_manifest(
+        set: &PolicySet,
+        sources: &SourceMap,
+        root: &Node,
+        threads: usize,
+    ) -> DocumentReport {
+        evaluate_document_on(
+            set,
+            sources,
+            root,
+            "manifest",
+            "m",
+            20_000,
+            u64::MAX,
+            threads,
+        )
+    }
+
     #[test]
     fn rules_run_in_pieces_find_what_they_find_whole() {
         let mut sources = SourceMap::new();
@@ -1171,16 +1190,7 @@ must all_known { applies manifest  require all f in input.flows: f.from in syste
         }
         let expected = finish(&set, whole, "manifest", "m", 20_000, doc_start);
         for threads in [1, 2, 3] {
-            let report = evaluate_document_on(
-                &set,
-                &sources,
-                root,
-                "manifest",
-                "m",
-                20_000,
-                u64::MAX,
-                threads,
-            );
+            let report = evaluate_manifest(&set, &sources, root, threads);
             assert_eq!(
                 format!("{:?}", report.results),
                 format!("{:?}", expected.results),
@@ -1200,5 +1210,55 @@ must all_known { applies manifest  require all f in input.flows: f.from in syste
             "{} results",
             expected.results.len()
         );
+    }
+
+    #[test]
+    fn conditions_kept_by_value_answer_as_evaluated_in_full() {
+        let mut sources = SourceMap::new();
+        let compile = |sources: &mut SourceMap| {
+            let policy = sources.add("p.policy", POLICY);
+            let (set, diagnostics) = crate::check::compile(sources, &[policy]);
+            assert!(diagnostics.iter().all(|d| !d.is_error()), "{diagnostics:?}");
+            set
+        };
+        let set = compile(&mut sources);
+        let mut full = compile(&mut sources);
+        // `data[f.data].classification > "internal"`, `f.from in systems`
+        // and `f.to in systems`; not `f.from in systems` under `all`, nor
+        // `f.to in data[f.data].writers`, which reads two values.
+        assert_eq!(crate::check::memo::strip(&mut full), 3);
+        assert_eq!(crate::check::memo::strip(&mut full), 0);
+
+        // Besides the pieces test's manifest: data that is a number, null,
+        // absent, unknown, strings too long to be shared, and one string
+        // (`hr`) read by two conditions with different answers.
+        let long = "x".repeat(60);
+        let mut text = manifest(PIECE * 2 + 5);
+        text.truncate(text.len() - "\n]}".len());
+        for i in 0..48 {
+            let odd = match i % 6 {
+                5 => r#"{"from": "hr", "to": "b", "data": "hr", "encryption": {"in_transit": false}}"#
+                    .to_string(),
+                0 => r#"{"from": "a", "to": "b", "data": 7}"#.to_string(),
+                1 => r#"{"from": "a", "to": "b", "data": null}"#.to_string(),
+                2 => r#"{"from": "b", "to": "a"}"#.to_string(),
+                3 => format!(r#"{{"from": "{long}", "to": "b", "data": "{long}"}}"#),
+                _ => format!(r#"{{"from": "a{i}", "to": "{long}", "data": "pay", "encryption": {{"in_transit": false}}}}"#),
+            };
+            text.push_str(",\n");
+            text.push_str(&odd);
+        }
+        text.push_str("\n]}");
+        let file = sources.add("m.json", text);
+        let (docs, problems) = crate::input::load(&sources, file, crate::input::Format::Json);
+        assert!(problems.is_empty(), "{problems:?}");
+        let root = &docs[0].root;
+        for threads in [1, 2] {
+            let run = |set: &PolicySet| {
+                let report = evaluate_manifest(set, &sources, root, threads);
+                format!("{:?} {:?}", report.results, report.verdict)
+            };
+            assert_eq!(run(&set), run(&full), "{threads} threads");
+        }
     }
 }

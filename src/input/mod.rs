@@ -261,9 +261,12 @@ impl Drop for Interner {
     }
 }
 
+/// Strings up to this long are shared by all the nodes of a document that
+/// hold them; longer ones, rarely repeated, are stored as they come.
+pub const SHARED_UP_TO: usize = 48;
+
 impl Interner {
-    /// Longer strings are rarely repeated; they are stored as they come.
-    const LONGEST: usize = 48;
+    const LONGEST: usize = SHARED_UP_TO;
 
     pub fn text(&mut self, s: &str) -> Text {
         if s.len() > Self::LONGEST {
